@@ -1,0 +1,64 @@
+package dev.kiamms.app;
+
+import dev.kiamms.app.cli.KiamConfigCommand;
+import dev.kiamms.app.cli.SendTestCommand;
+import dev.kiamms.app.cli.StartCommand;
+import dev.kiamms.app.cli.StatusCommand;
+import dev.kiamms.app.cli.VersionCommand;
+import dev.kiamms.app.logging.DeferredResetLogManager;
+import dev.kiamms.app.logging.LogSetup;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** The {@code kiam-ms} launcher: picocli commands over the appliance's services. */
+@Command(name = "kiam-ms",
+        mixinStandardHelpOptions = true,
+        versionProvider = KiamMs.VersionProvider.class,
+        description = "All-in-one message service for the KrossIAM identity server: a managed NATS broker and the "
+                + "handlers that answer KrossIAM's actions.",
+        subcommands = {StartCommand.class, StatusCommand.class, SendTestCommand.class, KiamConfigCommand.class,
+                VersionCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 success, 1 failure, 2 configuration or usage error, 3 not running, 4 the action answered with an error."})
+public final class KiamMs {
+
+    public static void main(String[] args) {
+        // Must be set before anything touches java.util.logging.
+        System.setProperty("java.util.logging.manager", DeferredResetLogManager.class.getName());
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        boolean debug = System.getenv("KIAMMS_DEBUG") != null;
+        LogSetup.forCommand(debug);
+        CommandLine cli = new CommandLine(new KiamMs());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (e instanceof KiamMsException k) {
+                err.println("kiam-ms: " + k.getMessage());
+                if (debug && k.getCause() != null) {
+                    k.getCause().printStackTrace(err);
+                }
+                err.flush();
+                return k.exitCode();
+            }
+            err.println("kiam-ms: unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + " (run with KIAMMS_DEBUG=1 for the stack trace)");
+            if (debug) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return KiamMsException.FAILURE;
+        });
+        return cli.execute(args);
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"kiam-ms " + Version.current()};
+        }
+    }
+}

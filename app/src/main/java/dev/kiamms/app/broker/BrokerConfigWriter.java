@@ -1,0 +1,67 @@
+package dev.kiamms.app.broker;
+
+import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.protocol.Subjects;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * Writes the nats-server configuration for the managed broker: where it listens, its monitoring
+ * endpoint (loopback only), its pid and log files, and the users with their permissions. No user
+ * means no access: anonymous clients are refused.
+ */
+public final class BrokerConfigWriter {
+
+    /** Everything the writer needs to know, resolved to absolute paths. */
+    public record BrokerLayout(String host, int port, int monitorPort, Path pidFile, Path logFile, boolean debug) {
+    }
+
+    private BrokerConfigWriter() {
+    }
+
+    public static void write(Path configFile, BrokerLayout layout, BrokerCredentials credentials) throws IOException {
+        OwnerOnlyFiles.directory(configFile.getParent());
+        OwnerOnlyFiles.write(configFile, render(layout, credentials).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String render(BrokerLayout l, BrokerCredentials c) {
+        StringBuilder s = new StringBuilder(1024);
+        s.append("# Written by kiam-ms at every start from its own configuration; edits here are lost.\n");
+        s.append("host: ").append(quote(l.host())).append('\n');
+        s.append("port: ").append(l.port()).append('\n');
+        s.append("# Monitoring (varz, connz) for 'kiam-ms status': loopback only, it has no authentication.\n");
+        s.append("http: ").append(quote("127.0.0.1:" + l.monitorPort())).append('\n');
+        s.append("pid_file: ").append(quote(l.pidFile().toString())).append('\n');
+        s.append("log_file: ").append(quote(l.logFile().toString())).append('\n');
+        s.append("logtime: true\n");
+        s.append("debug: ").append(l.debug()).append('\n');
+        s.append('\n');
+        s.append("authorization {\n  users: [\n");
+        // KrossIAM: publishes requests and events, and reads only its own reply inbox.
+        s.append("    {user: ").append(quote(BrokerCredentials.KIAM))
+                .append(", password: ").append(quote(c.password(BrokerCredentials.KIAM)))
+                .append(", permissions: {publish: {allow: [").append(quote(Subjects.ALL))
+                .append("]}, subscribe: {allow: [").append(quote(Subjects.INBOX_PREFIX + ".>")).append("]}}}\n");
+        // kiam-ms: reads everything KrossIAM publishes, may publish only replies to requests it received.
+        s.append("    {user: ").append(quote(BrokerCredentials.MSS))
+                .append(", password: ").append(quote(c.password(BrokerCredentials.MSS)))
+                .append(", permissions: {publish: {deny: [\">\"]}, subscribe: {allow: [")
+                .append(quote(Subjects.ALL)).append(", \"_INBOX.>\"]}, allow_responses: true}}\n");
+        s.append("  ]\n}\n");
+        return s.toString();
+    }
+
+    /** A double-quoted string in nats-server's configuration syntax. */
+    static String quote(String value) {
+        StringBuilder q = new StringBuilder(value.length() + 2).append('"');
+        for (char ch : value.toCharArray()) {
+            if (ch == '"' || ch == '\\') {
+                q.append('\\');
+            }
+            q.append(ch);
+        }
+        return q.append('"').toString();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.kiamms.app.cli;
+
+import dev.kiamms.app.KiamMsException;
+import dev.kiamms.app.broker.BrokerCredentials;
+import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.service.BrokerAddress;
+import dev.kiamms.app.service.InstancePaths;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "kiam-config",
+        description = "Print the 'ms' section to paste into KrossIAM's configuration: the broker URL with the kiam user's password.",
+        footer = {"", "The output holds a password: paste it into KrossIAM's configuration file, not into a ticket or a chat.",
+                "", "Examples:", "  kiam-ms kiam-config", "  kiam-ms kiam-config --host iam-ms.example.com --json"})
+public final class KiamConfigCommand implements Callable<Integer> {
+
+    @Mixin
+    InstanceOptions instance;
+
+    @Mixin
+    OutputOptions output;
+
+    @Option(names = "--host", paramLabel = "HOST",
+            description = "Host name KrossIAM uses to reach this broker (default: broker.host of the configuration).")
+    String host;
+
+    @Override
+    public Integer call() {
+        InstancePaths paths = instance.paths();
+        LoadedConfig config = instance.loadConfig(paths);
+        BrokerCredentials credentials;
+        try {
+            credentials = BrokerCredentials.read(paths.credentialsFile());
+        } catch (IOException e) {
+            throw new KiamMsException(KiamMsException.FAILURE, e.getMessage());
+        }
+        String url = BrokerAddress.url(config.settings().broker(), BrokerCredentials.KIAM,
+                credentials.password(BrokerCredentials.KIAM));
+        if (host != null) {
+            url = url.replaceFirst("@[^:]+:(\\d+)$", "@" + host + ":$1");
+        }
+        if (output.json()) {
+            Map<String, Object> ms = new LinkedHashMap<>();
+            ms.put("brokers", List.of(url));
+            output.printJson(System.out, Map.of("ms", ms));
+        } else {
+            System.out.println("# kiam-ms broker for KrossIAM: paste into KrossIAM's configuration file");
+            System.out.println("ms:");
+            System.out.println("  brokers:");
+            System.out.println("    - " + url);
+        }
+        return 0;
+    }
+}

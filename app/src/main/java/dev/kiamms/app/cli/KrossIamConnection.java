@@ -1,0 +1,52 @@
+package dev.kiamms.app.cli;
+
+import dev.kiamms.app.KiamMsException;
+import dev.kiamms.app.broker.BrokerCredentials;
+import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.service.BrokerAddress;
+import dev.kiamms.app.service.InstancePaths;
+import dev.kiamms.bus.KrossIamClient;
+
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+
+/** Options and connection for commands that talk to the broker as KrossIAM (user {@code kiam}). */
+public final class KrossIamConnection {
+
+    @Option(names = "--url", paramLabel = "URL",
+            description = "Broker URL with credentials, e.g. nats://kiam:PASSWORD@host:4222 (default: this appliance's broker as user kiam).")
+    String url;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long to wait for the reply (default: ${DEFAULT-VALUE}; KrossIAM waits 60).")
+    int timeoutSeconds;
+
+    String url(InstancePaths paths, LoadedConfig config) {
+        if (url != null) {
+            return url;
+        }
+        try {
+            String password = BrokerCredentials.read(paths.credentialsFile()).password(BrokerCredentials.KIAM);
+            return BrokerAddress.url(config.settings().broker(), BrokerCredentials.KIAM, password);
+        } catch (IOException e) {
+            throw new KiamMsException(KiamMsException.FAILURE, "cannot read the broker credentials: " + e.getMessage());
+        }
+    }
+
+    KrossIamClient connect(String url) {
+        try {
+            return KrossIamClient.connect(KrossIamClient.options(url).maxReconnects(0).build());
+        } catch (IOException e) {
+            throw new KiamMsException(KiamMsException.NOT_RUNNING, "cannot connect to the broker at " + mask(url) + ": "
+                    + e.getMessage() + "; is kiam-ms running ('kiam-ms status')?");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KiamMsException(KiamMsException.FAILURE, "interrupted");
+        }
+    }
+
+    static String mask(String url) {
+        return url.replaceFirst("://([^:/@]+):[^@]*@", "://$1:" + BrokerAddress.MASK + "@");
+    }
+}

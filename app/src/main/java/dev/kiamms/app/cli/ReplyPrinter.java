@@ -1,0 +1,47 @@
+package dev.kiamms.app.cli;
+
+import dev.kiamms.app.KiamMsException;
+import dev.kiamms.bus.KrossIamClient;
+import dev.kiamms.protocol.Reply;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** Prints an action's reply for {@code send-test}, and turns its code into the exit code. */
+final class ReplyPrinter {
+
+    private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private ReplyPrinter() {
+    }
+
+    static int print(KrossIamClient.Exchange ex, OutputOptions output) {
+        Reply reply = ex.reply();
+        double millis = ex.roundTrip().toNanos() / 1e6;
+        if (output.json()) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("reqid", ex.reqid());
+            j.put("roundTripMillis", Math.round(millis * 1000) / 1000.0);
+            j.put("reply", reply);
+            output.printJson(System.out, j);
+        } else {
+            System.out.printf(Locale.ROOT, "code %d (%s) in %.1f ms, reqid %s%n", reply.code(), reply.message(), millis, ex.reqid());
+            if (reply.payload() != null) {
+                try {
+                    System.out.println(PRETTY.writeValueAsString(reply.payload()));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    System.out.println(reply.payload());
+                }
+            }
+        }
+        if (!reply.reqid().equals(ex.reqid())) {
+            throw new KiamMsException(KiamMsException.FAILURE, "the reply names reqid " + reply.reqid()
+                    + " instead of " + ex.reqid() + "; KrossIAM would reject it as a protocol error");
+        }
+        return reply.isOk() ? 0 : KiamMsException.ACTION_FAILED;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.kiamms.app.cli;
+
+import dev.kiamms.app.KiamMsException;
+import dev.kiamms.app.Version;
+import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.logging.LogSetup;
+import dev.kiamms.app.service.Appliance;
+import dev.kiamms.app.service.InstancePaths;
+import dev.kiamms.app.util.OwnerOnlyFiles;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "start",
+        description = "Start the managed nats-server and the message service in the foreground; "
+                + "SIGTERM or Ctrl-C stops both cleanly.",
+        footer = {"", "Examples:", "  kiam-ms start", "  kiam-ms start --config /etc/kiam-ms/kiam-ms.yaml --data /var/lib/kiam-ms"})
+public final class StartCommand implements Callable<Integer> {
+
+    @Mixin
+    InstanceOptions instance;
+
+    @Mixin
+    OutputOptions output;
+
+    @Override
+    public Integer call() {
+        InstancePaths paths = instance.paths();
+        LoadedConfig config = instance.loadConfig(paths);
+        try {
+            // The data directory holds secrets: make it owner-only before anything is put in it.
+            OwnerOnlyFiles.directory(paths.dataDir());
+            LogSetup.forService(paths.logDir(config), config.settings().debug());
+        } catch (IOException e) {
+            throw new KiamMsException(KiamMsException.FAILURE, "cannot create " + e.getMessage()
+                    + "; check --data, log.path and the folders' permissions");
+        }
+        Appliance appliance = new Appliance(paths, config);
+        Thread hook = new Thread(appliance::stop, "kiam-ms-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Appliance.Ready ready;
+        try {
+            ready = appliance.start();
+        } catch (KiamMsException e) {
+            removeHook(hook);
+            throw e;
+        }
+        if (output.json()) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("ready", true);
+            j.put("version", Version.current());
+            j.put("broker", ready.brokerUrlMasked());
+            j.put("natsServer", ready.natsServerVersion());
+            j.put("subjects", ready.subjects());
+            j.put("startupMillis", ready.startup().toMillis());
+            j.put("data", paths.dataDir().toString());
+            j.put("config", config.describeSource());
+            output.printJson(System.out, j);
+        } else {
+            System.out.println("kiam-ms " + Version.current() + " ready in " + ready.startup().toMillis() + " ms: broker "
+                    + ready.brokerUrlMasked() + " (" + ready.natsServerVersion() + "), answering "
+                    + (ready.subjects().isEmpty() ? "nothing" : String.join(", ", ready.subjects()))
+                    + "; data " + paths.dataDir());
+        }
+        System.out.flush();
+        int code = appliance.terminated().join();
+        removeHook(hook);
+        return code;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook is running or has run: nothing to undo
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.kiamms.app.cli;
+
+import dev.kiamms.app.KiamMsException;
+import dev.kiamms.app.broker.BrokerMonitor;
+import dev.kiamms.app.service.InstancePaths;
+import dev.kiamms.app.service.RunState;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "status",
+        description = "Say whether the appliance of this data directory is running, and how its broker is doing.",
+        footer = {"", "Exit codes (as LSB init scripts): 0 running, 1 not running but its state remains (it did not stop cleanly), 3 not running.",
+                "", "Examples:", "  kiam-ms status", "  kiam-ms status --json --data /var/lib/kiam-ms"})
+public final class StatusCommand implements Callable<Integer> {
+
+    @Mixin
+    InstanceOptions instance;
+
+    @Mixin
+    OutputOptions output;
+
+    @Override
+    public Integer call() {
+        InstancePaths paths = instance.paths();
+        PrintStream out = System.out;
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("data", paths.dataDir().toString());
+        RunState state = RunState.read(paths.stateFile()).orElse(null);
+        if (state == null || !state.processAlive()) {
+            boolean stale = state != null;
+            j.put("running", false);
+            if (stale) {
+                j.put("stalePid", state.pid());
+            }
+            if (output.json()) {
+                output.printJson(out, j);
+            } else {
+                out.println("kiam-ms is not running for " + paths.dataDir()
+                        + (stale ? " (pid " + state.pid() + " did not stop cleanly; 'kiam-ms start' cleans up)" : ""));
+            }
+            return stale ? KiamMsException.FAILURE : KiamMsException.NOT_RUNNING;
+        }
+        Duration uptime = Duration.between(Instant.parse(state.startedAt()), Instant.now());
+        j.put("running", true);
+        j.put("pid", state.pid());
+        j.put("version", state.version());
+        j.put("uptimeSeconds", uptime.toSeconds());
+        j.put("broker", state.brokerUrl());
+        j.put("natsServerPid", state.natsServerPid());
+        j.put("config", state.config());
+
+        BrokerMonitor monitor = new BrokerMonitor(state.monitorPort());
+        j.put("monitoring", monitor.baseUrl());
+        String brokerLine;
+        List<String> subjects = state.subjects();
+        List<String> krossiam = new ArrayList<>();
+        boolean brokerUp;
+        try {
+            BrokerMonitor.ServerInfo info = monitor.server();
+            brokerUp = true;
+            j.put("natsServerVersion", info.version());
+            j.put("brokerConnections", info.connections());
+            List<String> live = new ArrayList<>();
+            for (BrokerMonitor.Client c : monitor.clients()) {
+                if (c.name().equals("kiam")) {
+                    krossiam.add(c.ip());
+                }
+                if (c.name().equals("kiam-ms")) {
+                    live.addAll(c.subscriptions());
+                }
+            }
+            subjects = live.isEmpty() ? subjects : live.stream().sorted().toList();
+            brokerLine = state.brokerUrl() + " (nats-server v" + info.version() + ", pid " + state.natsServerPid()
+                    + ", " + info.connections() + " connections)";
+        } catch (IOException e) {
+            brokerUp = false;
+            brokerLine = state.brokerUrl() + " NOT ANSWERING on " + monitor.baseUrl() + " (" + e.getMessage() + ")";
+        }
+        j.put("brokerAnswering", brokerUp);
+        j.put("krossiamConnected", !krossiam.isEmpty());
+        j.put("krossiamClients", krossiam);
+        j.put("subjects", subjects);
+        if (output.json()) {
+            output.printJson(out, j);
+        } else {
+            out.println("kiam-ms " + state.version() + " is running (pid " + state.pid() + ", up " + human(uptime) + ")");
+            row(out, "broker", brokerLine);
+            row(out, "monitoring", monitor.baseUrl());
+            row(out, "KrossIAM", krossiam.isEmpty() ? "not connected (no client named kiam)"
+                    : "connected from " + String.join(", ", krossiam));
+            row(out, "answering", subjects.isEmpty() ? "nothing" : String.join(", ", subjects));
+            row(out, "config", state.config());
+            row(out, "data", paths.dataDir().toString());
+        }
+        return brokerUp ? 0 : KiamMsException.FAILURE;
+    }
+
+    private static void row(PrintStream out, String label, String value) {
+        out.printf("  %-11s %s%n", label, value);
+    }
+
+    static String human(Duration d) {
+        long s = d.toSeconds();
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return (s / 60) + "m" + (s % 60) + "s";
+        }
+        if (s < 86400) {
+            return (s / 3600) + "h" + (s % 3600 / 60) + "m";
+        }
+        return (s / 86400) + "d" + (s % 86400 / 3600) + "h";
+    }
+}

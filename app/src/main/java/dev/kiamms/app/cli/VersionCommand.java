@@ -1,0 +1,43 @@
+package dev.kiamms.app.cli;
+
+import dev.kiamms.app.Version;
+import dev.kiamms.app.service.InstancePaths;
+import dev.kiamms.protocol.ProtocolVersion;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "version", description = "Print the versions of kiam-ms, the protocol it speaks, Java and the bundled nats-server.")
+public final class VersionCommand implements Callable<Integer> {
+
+    @Mixin
+    OutputOptions output;
+
+    @Override
+    public Integer call() {
+        Map<String, String> v = versions();
+        if (output.json()) {
+            output.printJson(System.out, v);
+        } else {
+            System.out.println("kiam-ms " + v.get("kiamMs"));
+            System.out.println("protocol " + v.get("protocol") + " (KrossIAM msc)");
+            System.out.println("java " + v.get("java"));
+            System.out.println(v.get("natsServer"));
+        }
+        return 0;
+    }
+
+    static Map<String, String> versions() {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("kiamMs", Version.current());
+        v.put("protocol", ProtocolVersion.SERVER.toString());
+        v.put("java", System.getProperty("java.runtime.version", System.getProperty("java.version")));
+        v.put("natsServer", InstancePaths.of(null, null).bundledNatsServerVersion()
+                .orElse("nats-server: not bundled (a development build uses NATS_SERVER_BIN or PATH)"));
+        return v;
+    }
+}

@@ -1,0 +1,159 @@
+package dev.kiamms.app.config;
+
+import com.fasterxml.jackson.annotation.JsonAlias;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.util.List;
+
+/**
+ * The whole configuration, read once from YAML into immutable records; a missing key takes its
+ * default here, in the compact constructors, so no caller ever sees a null. The keys of the
+ * reference server's {@code mss.yaml} mean the same here.
+ */
+public record Settings(
+        Boolean debug,
+        LogSettings log,
+        List<String> brokers,
+        BrokerSettings broker,
+        ServiceSettings service,
+        MailSettings mail,
+        GeoIpSettings geoip) {
+
+    public Settings {
+        debug = debug != null && debug;
+        log = log != null ? log : new LogSettings(null, null, null, null);
+        brokers = brokers != null ? List.copyOf(brokers) : List.of();
+        broker = broker != null ? broker : new BrokerSettings(null, null, null, null);
+        service = service != null ? service : new ServiceSettings(null, null, null, null, null);
+        mail = mail != null ? mail : new MailSettings(null, null, null, null);
+        geoip = geoip != null ? geoip : new GeoIpSettings(null);
+    }
+
+    public static Settings defaults() {
+        return new Settings(null, null, null, null, null, null, null);
+    }
+
+    /** {@code log.path} is a folder (as in the reference server); empty means {@code <data>/logs}. */
+    public record LogSettings(
+            String path,
+            // The reference server's Airbrake hook; accepted so its mss.yaml loads, and ignored.
+            @JsonProperty("airbrake_pid") Object airbrakePid,
+            @JsonProperty("airbrade_key") @JsonAlias("airbrake_key") Object airbrakeKey,
+            Object airbrake) {
+        public LogSettings {
+            path = path == null ? "" : path.trim();
+        }
+    }
+
+    /** The broker kiam-ms runs for itself. */
+    public record BrokerSettings(
+            Boolean embedded,
+            String host,
+            Integer port,
+            @JsonProperty("monitor_port") Integer monitorPort) {
+        public BrokerSettings {
+            embedded = embedded == null || embedded;
+            host = host == null || host.isBlank() ? "127.0.0.1" : host.trim();
+            port = port == null ? 4222 : port;
+            monitorPort = monitorPort == null ? 8222 : monitorPort;
+            requirePort("broker.port", port);
+            requirePort("broker.monitor_port", monitorPort);
+        }
+    }
+
+    public record ServiceSettings(
+            @JsonProperty("queue_group") String queueGroup,
+            Toggle events,
+            Toggle audits,
+            Toggle logs,
+            ActionsSettings actions) {
+        public ServiceSettings {
+            queueGroup = queueGroup == null || queueGroup.isBlank() ? "kiam-ms" : queueGroup.trim();
+            events = events != null ? events : new Toggle(null);
+            audits = audits != null ? audits : new Toggle(null);
+            logs = logs != null ? logs : new Toggle(null);
+            actions = actions != null ? actions : new ActionsSettings(null, null);
+        }
+    }
+
+    /** A service that can be switched off so that another application takes it over. */
+    public record Toggle(Boolean subscribe) {
+        public Toggle {
+            subscribe = subscribe == null || subscribe;
+        }
+    }
+
+    /** Per action; the names are the reference server's, the protocol key without underscores also works. */
+    public record ActionsSettings(
+            @JsonProperty("ip_location") @JsonAlias("iplocation") ActionSettings ipLocation,
+            @JsonProperty("send_verify_email") @JsonAlias("sendverifyemail") ActionSettings sendVerifyEmail) {
+        public ActionsSettings {
+            ipLocation = ipLocation != null ? ipLocation : new ActionSettings(null, null);
+            sendVerifyEmail = sendVerifyEmail != null ? sendVerifyEmail : new ActionSettings(null, null);
+        }
+    }
+
+    /** {@code engine} is the reference server's; only {@code geoip} exists. */
+    public record ActionSettings(Boolean subscribe, String engine) {
+        public ActionSettings {
+            subscribe = subscribe == null || subscribe;
+            engine = engine == null || engine.isBlank() ? "geoip" : engine.trim();
+            if (!engine.equals("geoip")) {
+                throw new IllegalArgumentException("engine '" + engine + "' is not supported; the only engine is geoip");
+            }
+        }
+    }
+
+    public record MailSettings(
+            @JsonProperty("subject_prefix") String subjectPrefix,
+            @JsonProperty("template_dir") String templateDir,
+            @JsonProperty("preferred_mta") String preferredMta,
+            List<MtaSettings> mtas) {
+        public MailSettings {
+            subjectPrefix = subjectPrefix == null ? "" : subjectPrefix;
+            templateDir = templateDir == null ? "" : templateDir.trim();
+            preferredMta = preferredMta == null ? "" : preferredMta.trim();
+            mtas = mtas != null ? List.copyOf(mtas) : List.of();
+        }
+    }
+
+    /** One mail transfer agent, with the reference server's keys. */
+    public record MtaSettings(
+            String name,
+            String host,
+            Integer port,
+            @JsonAlias("sslmode") Boolean ssl,
+            String sender,
+            String replyto,
+            List<String> cc,
+            List<String> bcc,
+            String user,
+            String passwd) {
+        public MtaSettings {
+            ssl = ssl != null && ssl;
+            port = port == null ? (ssl ? 465 : 587) : port;
+            cc = cc != null ? List.copyOf(cc) : List.of();
+            bcc = bcc != null ? List.copyOf(bcc) : List.of();
+            requirePort("mail.mtas[].port", port);
+        }
+
+        /** Never print the password, not even by accident. */
+        @Override
+        public String toString() {
+            return "MtaSettings[name=" + name + ", host=" + host + ", port=" + port + ", ssl=" + ssl + "]";
+        }
+    }
+
+    /** {@code path} to a MaxMind City or Country database (.mmdb); empty: iplocation answers "not configured". */
+    public record GeoIpSettings(String path) {
+        public GeoIpSettings {
+            path = path == null ? "" : path.trim();
+        }
+    }
+
+    private static void requirePort(String key, int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException(key + " must be between 1 and 65535, not " + port);
+        }
+    }
+}

@@ -1,0 +1,267 @@
+package dev.kiamms.app.service;
+
+import dev.kiamms.app.KiamMsException;
+import dev.kiamms.app.Version;
+import dev.kiamms.app.broker.BrokerConfigWriter;
+import dev.kiamms.app.broker.BrokerCredentials;
+import dev.kiamms.app.broker.BrokerMonitor;
+import dev.kiamms.app.broker.ManagedBroker;
+import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.config.Settings;
+import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.bus.MessageBus;
+import dev.kiamms.bus.QuietErrorListener;
+import dev.kiamms.iplocation.GeoIpDatabase;
+import dev.kiamms.iplocation.IpLocationHandler;
+import dev.kiamms.pipeline.ActionHandler;
+import dev.kiamms.pipeline.ActionPipeline;
+import dev.kiamms.pipeline.EventPipeline;
+import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.pipeline.Intake;
+import dev.kiamms.pipeline.MicroClock;
+import dev.kiamms.protocol.EnvelopeCodec;
+import dev.kiamms.protocol.EnvelopeValidator;
+
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One running kiam-ms: the managed nats-server and the subscribers that answer KrossIAM.
+ * {@link #start()} brings everything up in order and fails with one line when a part cannot
+ * start; {@link #stop()} drains the subscribers (every accepted action still gets its reply)
+ * before it stops the broker.
+ */
+public final class Appliance {
+
+    private static final Logger LOG = Logger.getLogger("kiamms.appliance");
+    private static final Duration BROKER_START_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration BROKER_STOP_GRACE = Duration.ofSeconds(10);
+
+    /** What {@code start} prints when the appliance is ready. */
+    public record Ready(String brokerUrlMasked, String natsServerVersion, List<String> subjects, Duration startup) {
+    }
+
+    private final InstancePaths paths;
+    private final LoadedConfig config;
+    private final Settings settings;
+    private final HandlerStats stats = new HandlerStats();
+    private final AtomicReference<GeoIpDatabase> geoip = new AtomicReference<>();
+    private final CompletableFuture<Integer> terminated = new CompletableFuture<>();
+
+    private ManagedBroker broker;
+    private Connection connection;
+    private MessageBus bus;
+    private boolean stopped;
+
+    public Appliance(InstancePaths paths, LoadedConfig config) {
+        this.paths = paths;
+        this.config = config;
+        this.settings = config.settings();
+    }
+
+    /** Completes with the process exit code once the appliance has stopped for good. */
+    public CompletableFuture<Integer> terminated() {
+        return terminated;
+    }
+
+    public HandlerStats stats() {
+        return stats;
+    }
+
+    public synchronized Ready start() {
+        long t0 = System.nanoTime();
+        Settings.BrokerSettings b = settings.broker();
+        if (!b.embedded()) {
+            throw new KiamMsException(KiamMsException.CONFIG,
+                    "broker.embedded: false (an external NATS broker) is not supported by this version; remove it");
+        }
+        refuseSecondInstance();
+        try {
+            OwnerOnlyFiles.directory(paths.dataDir());
+            ManagedBroker.stopStale(paths.natsPidFile());
+            openGeoIp();
+            BrokerCredentials credentials = BrokerCredentials.loadOrCreate(paths.credentialsFile());
+            Path logDir = logDir();
+            BrokerConfigWriter.BrokerLayout layout = new BrokerConfigWriter.BrokerLayout(b.host(), b.port(),
+                    b.monitorPort(), paths.natsPidFile(), logDir.resolve("nats-server.log"), settings.debug());
+            BrokerConfigWriter.write(paths.natsConfigFile(), layout, credentials);
+
+            broker = new ManagedBroker(paths.natsServerBinary(), paths.natsConfigFile(), layout);
+            broker.start(BROKER_START_TIMEOUT);
+            broker.onExit().thenAccept(p -> onBrokerExit());
+
+            connection = connectSubscribers(credentials);
+            List<String> subjects = subscribe();
+
+            String version = natsServerVersion(b.monitorPort());
+            new RunState(ProcessHandle.current().pid(), Version.current(), Instant.now().toString(),
+                    brokerUrl(null), b.monitorPort(), broker.process().map(ProcessHandle::pid).orElse(null),
+                    config.describeSource(), subjects).write(paths.stateFile());
+            Duration startup = Duration.ofNanos(System.nanoTime() - t0);
+            LOG.info(() -> "ready in " + startup.toMillis() + " ms; answering " + String.join(", ", subjects));
+            return new Ready(brokerUrl(BrokerAddress.MASK), version, subjects, startup);
+        } catch (KiamMsException e) {
+            stop();
+            throw e;
+        } catch (IOException e) {
+            stop();
+            throw new KiamMsException(KiamMsException.FAILURE, "cannot start: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop();
+            throw new KiamMsException(KiamMsException.FAILURE, "interrupted while starting");
+        }
+    }
+
+    /**
+     * Stops taking messages, lets in-flight actions reply, stops nats-server and removes the run
+     * state. Safe to call more than once and from a shutdown hook.
+     */
+    public synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        if (bus != null) {
+            try {
+                Boolean drained = bus.drain(DRAIN_TIMEOUT).get(DRAIN_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                if (!Boolean.TRUE.equals(drained)) {
+                    LOG.warning("subscribers did not drain within " + DRAIN_TIMEOUT.toSeconds() + " s; some requests may get no reply");
+                }
+            } catch (Exception e) {
+                LOG.warning("subscribers did not drain: " + e.getMessage());
+            }
+        }
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (broker != null) {
+            broker.stop(BROKER_STOP_GRACE);
+        }
+        GeoIpDatabase db = geoip.getAndSet(null);
+        if (db != null) {
+            try {
+                db.close();
+            } catch (IOException ignored) {
+                // closing a read-only memory map cannot lose anything
+            }
+        }
+        try {
+            Files.deleteIfExists(paths.stateFile());
+        } catch (IOException e) {
+            LOG.warning("cannot remove " + paths.stateFile() + ": " + e.getMessage());
+        }
+        LOG.info("stopped");
+        terminated.complete(0);
+    }
+
+    private void onBrokerExit() {
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+        }
+        LOG.severe("nats-server exited unexpectedly; stopping kiam-ms (see " + logDir().resolve("nats-server.log") + ")");
+        CompletableFuture.runAsync(() -> {
+            stop();
+            terminated.obtrudeValue(KiamMsException.FAILURE);
+        });
+    }
+
+    private void refuseSecondInstance() {
+        RunState.read(paths.stateFile()).filter(RunState::processAlive).ifPresent(s -> {
+            throw new KiamMsException(KiamMsException.FAILURE, "kiam-ms is already running for " + paths.dataDir()
+                    + " (pid " + s.pid() + "); stop it first or use another --data directory");
+        });
+    }
+
+    private void openGeoIp() throws IOException {
+        String path = settings.geoip().path();
+        if (path.isEmpty()) {
+            LOG.warning("no GeoIP database configured (geoip.path): iplocation will answer with an error");
+            return;
+        }
+        GeoIpDatabase db = GeoIpDatabase.open(config.resolve(path, paths.confDir()));
+        geoip.set(db);
+        LOG.info(() -> "GeoIP database " + db.path() + " (" + db.type() + ", built " + db.buildTime() + ")");
+    }
+
+    private Connection connectSubscribers(BrokerCredentials credentials) throws IOException, InterruptedException {
+        Options options = new Options.Builder()
+                .server(brokerUrl(null))
+                .userInfo(BrokerCredentials.MSS, credentials.password(BrokerCredentials.MSS))
+                .connectionName("kiam-ms")
+                .maxReconnects(-1)
+                .reconnectWait(Duration.ofMillis(250))
+                .connectionTimeout(Duration.ofSeconds(5))
+                .errorListener(new QuietErrorListener("kiamms.bus"))
+                .connectionListener(new ConnectionLogger())
+                .build();
+        return Nats.connect(options);
+    }
+
+    private List<String> subscribe() {
+        EnvelopeCodec codec = new EnvelopeCodec();
+        Intake intake = new Intake(codec, new EnvelopeValidator(), MicroClock.system());
+        List<ActionHandler<?>> actions = new ArrayList<>();
+        if (settings.service().actions().ipLocation().subscribe()) {
+            actions.add(new IpLocationHandler(geoip::get));
+        } else {
+            LOG.info("iplocation is switched off (service.actions.ip_location.subscribe: false); another application may answer it");
+        }
+        EventPipeline events = new EventPipeline(intake, stats, List.of());
+        bus = new MessageBus(connection, settings.service().queueGroup(), new ActionPipeline(intake, stats), events, codec);
+        return bus.subscribe(actions, List.of());
+    }
+
+    private String natsServerVersion(int monitorPort) {
+        try {
+            return "nats-server v" + new BrokerMonitor(monitorPort).server().version();
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "monitoring endpoint not answering", e);
+            return paths.bundledNatsServerVersion().orElse("nats-server (version unknown)");
+        }
+    }
+
+    private Path logDir() {
+        return paths.logDir(config);
+    }
+
+    /** The broker URL for clients on this host; {@code password} null gives no credentials at all. */
+    private String brokerUrl(String password) {
+        return BrokerAddress.url(settings.broker(), password == null ? null : BrokerCredentials.KIAM, password);
+    }
+
+    /** One log line per connection event instead of jnats' default stack traces. */
+    private static final class ConnectionLogger implements ConnectionListener {
+        @Override
+        public void connectionEvent(Connection conn, Events type) {
+            switch (type) {
+                case DISCONNECTED -> LOG.warning("disconnected from the broker; reconnecting");
+                case RECONNECTED -> LOG.info("reconnected to the broker");
+                case CLOSED -> LOG.fine("broker connection closed");
+                default -> LOG.fine(() -> "broker connection: " + type);
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.kiamms.app.service;
+
+import dev.kiamms.app.util.OwnerOnlyFiles;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a running appliance tells the other commands about itself, in {@code <data>/run/kiam-ms.json}.
+ * {@code startedAt} is ISO-8601 UTC. Holds no secret: the broker URL in it carries no password.
+ */
+public record RunState(
+        long pid,
+        String version,
+        String startedAt,
+        String brokerUrl,
+        int monitorPort,
+        Long natsServerPid,
+        String config,
+        List<String> subjects) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public void write(Path file) throws IOException {
+        OwnerOnlyFiles.directory(file.getParent());
+        OwnerOnlyFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
+    }
+
+    public static Optional<RunState> read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readValue(file.toFile(), RunState.class));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether the process that wrote this state is still alive and is a kiam-ms JVM. */
+    public boolean processAlive() {
+        return ProcessHandle.of(pid).filter(dev.kiamms.app.util.Processes::isRunning)
+                .map(p -> p.info().commandLine().map(c -> c.contains("dev.kiamms.app.KiamMs") || c.contains("kiam"))
+                        .orElse(true))
+                .orElse(false);
+    }
+}

@@ -1,0 +1,65 @@
+package dev.kiamms.app.util;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Creates directories and files that only their owner can read. Files are born with their final
+ * permissions (never written first and restricted after) and replaced atomically, so a secret is
+ * never readable by others, not even for a moment, and a reader never sees half a file.
+ */
+public final class OwnerOnlyFiles {
+
+    private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> DIR = PosixFilePermissions.fromString("rwx------");
+
+    private OwnerOnlyFiles() {
+    }
+
+    public static Path directory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return dir;
+        }
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIR));
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir)) {
+                throw e;
+            }
+        }
+        return dir;
+    }
+
+    public static void write(Path file, byte[] content) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        FileAttribute<Set<PosixFilePermission>> perms = PosixFilePermissions.asFileAttribute(FILE);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp", perms);
+        try {
+            Files.write(tmp, content);
+            try {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static boolean isOwnerOnly(Path file) throws IOException {
+        Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
+        return p.stream().noneMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"));
+    }
+}

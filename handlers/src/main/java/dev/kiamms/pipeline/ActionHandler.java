@@ -1,0 +1,22 @@
+package dev.kiamms.pipeline;
+
+/**
+ * Answers one kind of action request ({@code kiam.console.action.<key>}). Implementations know
+ * nothing of the broker or the envelope: they get a decoded payload and return the reply's payload.
+ * Adding an action is one class implementing this plus its registration.
+ *
+ * @param <P> the payload record the request's JSON is decoded into
+ */
+public interface ActionHandler<P> {
+
+    /** The action's key, the last token of its subject, e.g. {@code iplocation}. */
+    String key();
+
+    Class<P> payloadType();
+
+    /**
+     * @return the reply payload, written as JSON, or {@code null}
+     * @throws ActionException when the action fails for a reason the requester should be told
+     */
+    Object handle(P payload, MessageContext context) throws ActionException;
+}

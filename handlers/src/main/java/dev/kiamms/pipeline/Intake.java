@@ -1,0 +1,69 @@
+package dev.kiamms.pipeline;
+
+import dev.kiamms.protocol.DecodeResult;
+import dev.kiamms.protocol.Envelope;
+import dev.kiamms.protocol.EnvelopeCodec;
+import dev.kiamms.protocol.EnvelopeValidator;
+import dev.kiamms.protocol.PayloadException;
+import dev.kiamms.protocol.Rejection;
+import dev.kiamms.protocol.ReplyCode;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.Optional;
+
+/**
+ * The first half of every message's way in, shared by actions and events: decode the envelope,
+ * validate it, decode the payload into the handler's type. Thread-safe.
+ */
+public final class Intake {
+
+    /** The message was read and may be handled, or it was refused with a code and a reason. */
+    public sealed interface Outcome<P> {
+    }
+
+    public record Accepted<P>(P payload, MessageContext context) implements Outcome<P> {
+    }
+
+    public record Refused<P>(String reqid, Rejection rejection) implements Outcome<P> {
+    }
+
+    private final EnvelopeCodec codec;
+    private final EnvelopeValidator validator;
+    private final MicroClock clock;
+
+    public Intake(EnvelopeCodec codec, EnvelopeValidator validator, MicroClock clock) {
+        this.codec = codec;
+        this.validator = validator;
+        this.clock = clock;
+    }
+
+    public EnvelopeCodec codec() {
+        return codec;
+    }
+
+    public MicroClock clock() {
+        return clock;
+    }
+
+    public <P> Outcome<P> read(String subject, byte[] body, Class<P> payloadType) {
+        DecodeResult decoded = codec.decode(body);
+        if (decoded instanceof DecodeResult.Malformed m) {
+            return new Refused<>(m.reqid(), new Rejection(ReplyCode.GENERAL_ERROR, "malformed message: " + m.reason()));
+        }
+        Envelope envelope = ((DecodeResult.Decoded) decoded).envelope();
+        Optional<Rejection> invalid = validator.check(envelope, clock.nowMicros());
+        if (invalid.isPresent()) {
+            return new Refused<>(envelope.reqid(), invalid.get());
+        }
+        P payload;
+        try {
+            payload = payloadType == JsonNode.class
+                    ? payloadType.cast(envelope.payload())
+                    : codec.decodePayload(envelope.payload(), payloadType);
+        } catch (PayloadException e) {
+            return new Refused<>(envelope.reqid(), new Rejection(ReplyCode.GENERAL_ERROR, e.getMessage()));
+        }
+        return new Accepted<>(payload, new MessageContext(subject, envelope.reqid(), envelope.timeMicros()));
+    }
+}

@@ -1,0 +1,185 @@
+package dev.kiamms.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Reads envelopes and payloads from JSON and writes replies, the way KrossIAM's Go client expects:
+ * field names match case-insensitively, numbers stay numbers, and unknown fields are tolerated so
+ * that a newer client's additions do not break an older server. Thread-safe; build one and share it.
+ */
+public final class EnvelopeCodec {
+
+    private final ObjectMapper mapper;
+    private final ObjectWriter replyWriter;
+
+    public EnvelopeCodec() {
+        this.mapper = JsonMapper.builder()
+                .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES)
+                // "ipaddr": 81 is a client bug to report, not a value to guess at.
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .build();
+        this.replyWriter = mapper.writerFor(Reply.class);
+    }
+
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    public DecodeResult decode(byte[] body) {
+        JsonNode root;
+        try {
+            root = mapper.readTree(body);
+        } catch (IOException e) {
+            return new DecodeResult.Malformed(null, "body is not valid JSON: " + firstLine(e));
+        }
+        if (root == null || root.isMissingNode()) {
+            return new DecodeResult.Malformed(null, "body is empty; expected a JSON object");
+        }
+        if (!root.isObject()) {
+            return new DecodeResult.Malformed(null, "body is a JSON " + root.getNodeType().name().toLowerCase()
+                    + ", expected an object with version, time, reqid and payload");
+        }
+        JsonNode version = field(root, "version");
+        JsonNode time = field(root, "time");
+        JsonNode reqid = field(root, "reqid");
+        JsonNode payload = field(root, "payload");
+
+        String reqidText = reqid != null && reqid.isTextual() ? reqid.textValue() : null;
+        if (reqid != null && !reqid.isTextual()) {
+            return new DecodeResult.Malformed(null, "field 'reqid' must be a string");
+        }
+        if (version != null && !version.isTextual()) {
+            return new DecodeResult.Malformed(reqidText, "field 'version' must be a string such as \"0.1.1\"");
+        }
+        if (time != null && !(time.isIntegralNumber() && time.canConvertToLong())) {
+            return new DecodeResult.Malformed(reqidText,
+                    "field 'time' must be an integer (microseconds since the Unix epoch)");
+        }
+        return new DecodeResult.Decoded(new Envelope(
+                version == null ? null : version.textValue(),
+                time == null ? 0L : time.longValue(),
+                reqidText,
+                payload));
+    }
+
+    /** The request id of a body, if one can be read at all: for log lines about messages that are dropped. */
+    public String peekReqid(byte[] body) {
+        DecodeResult result = decode(body);
+        return result instanceof DecodeResult.Decoded d ? d.envelope().reqid() : ((DecodeResult.Malformed) result).reqid();
+    }
+
+    /** Converts a payload to its record type, with a one-line message naming the field that is wrong. */
+    public <T> T decodePayload(JsonNode payload, Class<T> type) throws PayloadException {
+        if (payload == null || payload.isNull()) {
+            throw new PayloadException("payload missing");
+        }
+        if (!payload.isObject()) {
+            throw new PayloadException("payload must be a JSON object");
+        }
+        try {
+            return mapper.treeToValue(payload, type);
+        } catch (MismatchedInputException e) {
+            throw new PayloadException(describe(e));
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new PayloadException("payload invalid: " + firstLine(e));
+        }
+    }
+
+    public byte[] encode(Reply reply) {
+        try {
+            return replyWriter.writeValueAsBytes(reply);
+        } catch (JsonProcessingException e) {
+            // Only a handler result Jackson cannot serialize gets here: report it as such.
+            throw new IllegalStateException("cannot encode reply: " + firstLine(e), e);
+        }
+    }
+
+    public byte[] encodeEnvelope(String version, long timeMicros, String reqid, Object payload) {
+        ObjectNode node = mapper.createObjectNode();
+        node.put("version", version);
+        node.put("time", timeMicros);
+        node.put("reqid", reqid);
+        node.set("payload", mapper.valueToTree(payload));
+        try {
+            return mapper.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode envelope: " + firstLine(e), e);
+        }
+    }
+
+    public Reply decodeReply(byte[] body) throws IOException {
+        return mapper.readValue(body, Reply.class);
+    }
+
+    private static JsonNode field(JsonNode object, String name) {
+        JsonNode exact = object.get(name);
+        if (exact != null) {
+            return exact.isNull() ? null : exact;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equalsIgnoreCase(name)) {
+                return e.getValue().isNull() ? null : e.getValue();
+            }
+        }
+        return null;
+    }
+
+    private static String describe(MismatchedInputException e) {
+        String path = e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining("."));
+        String expected = e.getTargetType() == null ? "another type" : typeName(e.getTargetType());
+        if (e instanceof InvalidFormatException f) {
+            return "payload field '" + path + "' has value " + f.getValue() + " that is not a valid " + expected;
+        }
+        return path.isEmpty()
+                ? "payload invalid: " + firstLine(e)
+                : "payload field '" + path + "' must be " + expected;
+    }
+
+    private static String typeName(Class<?> type) {
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == int.class || type == long.class || type == Integer.class || type == Long.class) {
+            return "an integer";
+        }
+        if (type == double.class || type == Double.class || type == float.class) {
+            return "a number";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "true or false";
+        }
+        if (type.isArray() || java.util.Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        return "an object";
+    }
+
+    private static String firstLine(Exception e) {
+        String m = e instanceof JsonMappingException j ? j.getOriginalMessage() : e.getMessage();
+        if (m == null) {
+            return e.getClass().getSimpleName();
+        }
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.kiamms.protocol;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+/** The answer to an action request, in the field order and with the names the Go client expects. */
+@JsonPropertyOrder({"version", "time", "reqid", "code", "message", "payload"})
+public record Reply(
+        @JsonProperty("version") String version,
+        @JsonProperty("time") long timeMicros,
+        @JsonProperty("reqid") String reqid,
+        @JsonProperty("code") int code,
+        @JsonProperty("message") String message,
+        @JsonProperty("payload") Object payload) {
+
+    public static Reply ok(String reqid, long nowMicros, Object payload) {
+        return new Reply(ProtocolVersion.SERVER.toString(), nowMicros, reqid, ReplyCode.OK.value(), "ok", payload);
+    }
+
+    public static Reply error(String reqid, long nowMicros, ReplyCode code, String message) {
+        return new Reply(ProtocolVersion.SERVER.toString(), nowMicros, reqid == null ? "" : reqid,
+                code.value(), message, null);
+    }
+
+    public boolean isOk() {
+        return code == ReplyCode.OK.value();
+    }
+}

@@ -1,0 +1,168 @@
+package dev.kiamms.protocol;
+
+import dev.kiamms.iplocation.IpLocation;
+import dev.kiamms.iplocation.IpLocationRequest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EnvelopeCodecTest {
+
+    private final EnvelopeCodec codec = new EnvelopeCodec();
+
+    private Envelope decoded(String json) {
+        DecodeResult r = codec.decode(json.getBytes(StandardCharsets.UTF_8));
+        return assertInstanceOf(DecodeResult.Decoded.class, r, json).envelope();
+    }
+
+    private DecodeResult.Malformed malformed(String json) {
+        DecodeResult r = codec.decode(json.getBytes(StandardCharsets.UTF_8));
+        return assertInstanceOf(DecodeResult.Malformed.class, r, json);
+    }
+
+    private JsonNode json(String text) throws Exception {
+        return codec.mapper().readTree(text);
+    }
+
+    @Test
+    void decodesTheEnvelopeKrossIamSends() {
+        Envelope e = decoded("{\"version\":\"0.1.1\",\"time\":1700000000123456,\"reqid\":\"3f2a\","
+                + "\"payload\":{\"ipaddr\":\"81.2.69.142\"}}");
+        assertEquals("0.1.1", e.version());
+        assertEquals(1_700_000_000_123_456L, e.timeMicros());
+        assertEquals("3f2a", e.reqid());
+        assertEquals("81.2.69.142", e.payload().get("ipaddr").textValue());
+    }
+
+    @Test
+    void envelopeKeysMatchIgnoringCase() {
+        Envelope e = decoded("{\"Version\":\"0.1.1\",\"TIME\":42,\"ReqId\":\"abc\",\"PayLoad\":{\"k\":1}}");
+        assertEquals("0.1.1", e.version());
+        assertEquals(42, e.timeMicros());
+        assertEquals("abc", e.reqid());
+        assertEquals(1, e.payload().get("k").intValue());
+    }
+
+    @Test
+    void absentFieldsAreNullAndUnknownOnesIgnored() {
+        Envelope e = decoded("{\"extra\":[1,2],\"version\":null}");
+        assertNull(e.version());
+        assertEquals(0, e.timeMicros());
+        assertNull(e.reqid());
+        assertNull(e.payload());
+    }
+
+    @Test
+    void goEscapedMarkupDecodes() throws Exception {
+        // Go's encoder writes <, > and & as \u003c, \u003e, \u0026.
+        Envelope e = decoded("{\"version\":\"0.1.1\",\"time\":1,\"reqid\":\"r\","
+                + "\"payload\":{\"subject\":\"\\u003cscript\\u003e \\u0026 more\"}}");
+        assertEquals("<script> & more", e.payload().get("subject").textValue());
+    }
+
+    @Test
+    void wronglyTypedEnvelopeFieldsAreNamed() {
+        assertTrue(malformed("{\"version\":1,\"time\":1,\"reqid\":\"r\"}").reason().contains("'version'"));
+        assertTrue(malformed("{\"version\":\"0.1.1\",\"time\":\"1700000000\",\"reqid\":\"r\"}").reason().contains("'time'"));
+        assertTrue(malformed("{\"version\":\"0.1.1\",\"time\":1.5,\"reqid\":\"r\"}").reason().contains("'time'"));
+        assertTrue(malformed("{\"version\":\"0.1.1\",\"time\":1,\"reqid\":12}").reason().contains("'reqid'"));
+    }
+
+    @Test
+    void aReadableReqidIsKeptForTheReplyEvenWhenAnotherFieldIsWrong() {
+        assertEquals("r1", malformed("{\"version\":1,\"time\":1,\"reqid\":\"r1\"}").reqid());
+        assertEquals("r2", malformed("{\"version\":\"0.1.1\",\"time\":\"x\",\"ReqID\":\"r2\"}").reqid());
+        assertEquals("r2", codec.peekReqid("{\"version\":\"0.1.1\",\"time\":\"x\",\"ReqID\":\"r2\"}".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void invalidJsonIsReported() {
+        assertTrue(malformed("{not json").reason().contains("not valid JSON"));
+        assertTrue(malformed("{\"version\":\"0.1.1\"").reason().contains("not valid JSON"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"[]", "[{\"version\":\"0.1.1\"}]", "\"text\"", "42", "true", "null"})
+    void bodiesThatAreNotObjectsAreReported(String body) {
+        String reason = malformed(body).reason();
+        assertTrue(reason.contains("expected an object"), reason);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "  ", "\n"})
+    void emptyBodiesAreReported(String body) {
+        assertTrue(malformed(body).reason().contains("empty"));
+    }
+
+    @Test
+    void payloadFieldsMatchIgnoringCase() throws Exception {
+        IpLocationRequest r = codec.decodePayload(json("{\"IPADDR\":\"81.2.69.142\",\"Locale\":\"zh-CN\",\"new\":1}"),
+                IpLocationRequest.class);
+        assertEquals(new IpLocationRequest("81.2.69.142", "zh-CN"), r);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"81", "true", "1.5"})
+    void scalarOfTheWrongTypeIsReportedNotCoerced(String value) throws Exception {
+        // "ipaddr": 81 is a client bug; turning it into the string "81" hides which field is wrong.
+        PayloadException e = assertThrows(PayloadException.class,
+                () -> codec.decodePayload(json("{\"ipaddr\":" + value + ",\"locale\":\"en\"}"), IpLocationRequest.class));
+        assertTrue(e.getMessage().contains("'ipaddr'"), e.getMessage());
+        assertTrue(e.getMessage().contains("string"), e.getMessage());
+    }
+
+    @Test
+    void structureOfTheWrongTypeIsReported() throws Exception {
+        PayloadException e = assertThrows(PayloadException.class,
+                () -> codec.decodePayload(json("{\"ipaddr\":[\"81.2.69.142\"]}"), IpLocationRequest.class));
+        assertEquals("payload field 'ipaddr' must be a string", e.getMessage());
+    }
+
+    @Test
+    void missingOrNonObjectPayloadIsReported() throws Exception {
+        assertEquals("payload missing",
+                assertThrows(PayloadException.class, () -> codec.decodePayload(null, IpLocationRequest.class)).getMessage());
+        assertEquals("payload missing",
+                assertThrows(PayloadException.class, () -> codec.decodePayload(json("null"), IpLocationRequest.class)).getMessage());
+        assertEquals("payload must be a JSON object",
+                assertThrows(PayloadException.class, () -> codec.decodePayload(json("[1]"), IpLocationRequest.class)).getMessage());
+    }
+
+    @Test
+    void replyHasTheGoClientsKeysInOrderAndNumbersAsNumbers() throws Exception {
+        IpLocation location = new IpLocation("Europe", "United Kingdom", "London", -0.0931, 51.5142, "Europe/London");
+        String text = new String(codec.encode(Reply.ok("r1", 1_700_000_000_223_456L, location)), StandardCharsets.UTF_8);
+        assertEquals("{\"version\":\"0.1.1\",\"time\":1700000000223456,\"reqid\":\"r1\",\"code\":0,\"message\":\"ok\","
+                + "\"payload\":{\"continent\":\"Europe\",\"country\":\"United Kingdom\",\"city\":\"London\","
+                + "\"longitude\":-0.0931,\"latitude\":51.5142,\"timezone\":\"Europe/London\"}}", text);
+    }
+
+    @Test
+    void errorReplyCarriesCodeMessageNullPayloadAndNeverANullReqid() throws Exception {
+        Reply r = codec.decodeReply(codec.encode(Reply.error(null, 5, ReplyCode.REQID_MISSING, "reqid missing")));
+        assertEquals(new Reply("0.1.1", 5, "", 103, "reqid missing", null), r);
+        assertTrue(new String(codec.encode(Reply.ok("r", 5, null)), StandardCharsets.UTF_8).endsWith("\"payload\":null}"));
+    }
+
+    @Test
+    void envelopeRoundTrip() {
+        byte[] body = codec.encodeEnvelope("0.1.1", 77, "abc", Map.of("ipaddr", "81.2.69.142"));
+        Envelope e = decoded(new String(body, StandardCharsets.UTF_8));
+        assertEquals("0.1.1", e.version());
+        assertEquals(77, e.timeMicros());
+        assertEquals("abc", e.reqid());
+        assertEquals("81.2.69.142", e.payload().get("ipaddr").textValue());
+    }
+}
