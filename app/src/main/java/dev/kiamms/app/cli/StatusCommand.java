@@ -2,6 +2,7 @@ package dev.kiamms.app.cli;
 
 import dev.kiamms.app.KiamMsException;
 import dev.kiamms.app.broker.BrokerMonitor;
+import dev.kiamms.app.service.InstanceLock;
 import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.app.service.RunState;
 
@@ -37,7 +38,7 @@ public final class StatusCommand implements Callable<Integer> {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("data", paths.dataDir().toString());
         RunState state = RunState.read(paths.stateFile()).orElse(null);
-        if (state == null || !state.processAlive()) {
+        if (state == null || !InstanceLock.isHeld(paths.lockFile())) {
             boolean stale = state != null;
             j.put("running", false);
             if (stale) {

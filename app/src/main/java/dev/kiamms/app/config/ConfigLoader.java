@@ -58,7 +58,7 @@ public final class ConfigLoader {
             Settings settings = isBlank(content) ? Settings.defaults() : yaml.readValue(content, Settings.class);
             return new LoadedConfig(settings == null ? Settings.defaults() : settings, file.toAbsolutePath().normalize());
         } catch (JsonProcessingException e) {
-            throw new KiamMsException(KiamMsException.CONFIG, file + describe(e), e);
+            throw new KiamMsException(KiamMsException.CONFIG, file + describe(e, readQuietly(file)), e);
         } catch (IOException e) {
             throw new KiamMsException(KiamMsException.CONFIG, "cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -74,8 +74,16 @@ public final class ConfigLoader {
         return true;
     }
 
-    static String describe(JsonProcessingException e) {
-        String where = at(e.getLocation());
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static String describe(JsonProcessingException e, String content) {
+        String where = at(e, content);
         if (e instanceof UnrecognizedPropertyException u) {
             String key = path(u, u.getPropertyName());
             return where + ": unknown key '" + key + "'" + known(u.getKnownPropertyIds())
@@ -96,8 +104,31 @@ public final class ConfigLoader {
         return where + ": " + (nl < 0 ? message : message.substring(0, nl));
     }
 
-    private static String at(JsonLocation location) {
-        return location == null || location.getLineNr() < 1 ? "" : " line " + location.getLineNr();
+    /**
+     * The line of the offending key. The YAML parser reports where it stopped reading, which can
+     * be the line after the key; the key itself is the nearest line at or above it that names it.
+     */
+    private static String at(JsonProcessingException e, String content) {
+        JsonLocation location = e.getLocation();
+        if (location == null || location.getLineNr() < 1) {
+            return "";
+        }
+        int reported = location.getLineNr();
+        String key = e instanceof JsonMappingException m && !m.getPath().isEmpty()
+                ? m.getPath().get(m.getPath().size() - 1).getFieldName() : null;
+        if (key != null) {
+            String[] lines = content.split("\n", -1);
+            for (int i = Math.min(reported, lines.length) - 1; i >= 0 && i >= reported - 5; i--) {
+                String t = lines[i].strip();
+                if (t.startsWith("- ")) {
+                    t = t.substring(2).strip();
+                }
+                if (t.startsWith(key + ":") || t.startsWith("\"" + key + "\":") || t.startsWith("'" + key + "':")) {
+                    return " line " + (i + 1);
+                }
+            }
+        }
+        return " line " + reported;
     }
 
     private static String path(JsonMappingException e, String last) {

@@ -64,6 +64,7 @@ public final class Appliance {
     private final AtomicReference<GeoIpDatabase> geoip = new AtomicReference<>();
     private final CompletableFuture<Integer> terminated = new CompletableFuture<>();
 
+    private InstanceLock lock;
     private ManagedBroker broker;
     private Connection connection;
     private MessageBus bus;
@@ -91,13 +92,16 @@ public final class Appliance {
             throw new KiamMsException(KiamMsException.CONFIG,
                     "broker.embedded: false (an external NATS broker) is not supported by this version; remove it");
         }
-        refuseSecondInstance();
         try {
             OwnerOnlyFiles.directory(paths.dataDir());
+            lock = InstanceLock.tryAcquire(paths.lockFile()).orElseThrow(() -> new KiamMsException(KiamMsException.FAILURE,
+                    "kiam-ms is already running for " + paths.dataDir()
+                            + RunState.read(paths.stateFile()).map(s -> " (pid " + s.pid() + ")").orElse("")
+                            + "; stop it first or use another --data directory"));
             ManagedBroker.stopStale(paths.natsPidFile());
             openGeoIp();
             BrokerCredentials credentials = BrokerCredentials.loadOrCreate(paths.credentialsFile());
-            Path logDir = logDir();
+            Path logDir = OwnerOnlyFiles.directory(logDir());
             BrokerConfigWriter.BrokerLayout layout = new BrokerConfigWriter.BrokerLayout(b.host(), b.port(),
                     b.monitorPort(), paths.natsPidFile(), logDir.resolve("nats-server.log"), settings.debug());
             BrokerConfigWriter.write(paths.natsConfigFile(), layout, credentials);
@@ -166,12 +170,15 @@ public final class Appliance {
                 // closing a read-only memory map cannot lose anything
             }
         }
-        try {
-            Files.deleteIfExists(paths.stateFile());
-        } catch (IOException e) {
-            LOG.warning("cannot remove " + paths.stateFile() + ": " + e.getMessage());
+        if (lock != null) {
+            try {
+                Files.deleteIfExists(paths.stateFile());
+            } catch (IOException e) {
+                LOG.warning("cannot remove " + paths.stateFile() + ": " + e.getMessage());
+            }
+            lock.close();
+            LOG.info("stopped");
         }
-        LOG.info("stopped");
         terminated.complete(0);
     }
 
@@ -185,13 +192,6 @@ public final class Appliance {
         CompletableFuture.runAsync(() -> {
             stop();
             terminated.obtrudeValue(KiamMsException.FAILURE);
-        });
-    }
-
-    private void refuseSecondInstance() {
-        RunState.read(paths.stateFile()).filter(RunState::processAlive).ifPresent(s -> {
-            throw new KiamMsException(KiamMsException.FAILURE, "kiam-ms is already running for " + paths.dataDir()
-                    + " (pid " + s.pid() + "); stop it first or use another --data directory");
         });
     }
 

@@ -48,6 +48,10 @@ public record InstancePaths(Path home, Path configFile, boolean configGiven, Pat
         return brokerDir().resolve("nats-server.pid");
     }
 
+    public Path lockFile() {
+        return dataDir.resolve("run").resolve("kiam-ms.lock");
+    }
+
     public Path stateFile() {
         return dataDir.resolve("run").resolve("kiam-ms.json");
     }

@@ -41,12 +41,4 @@ public record RunState(
             return Optional.empty();
         }
     }
-
-    /** Whether the process that wrote this state is still alive and is a kiam-ms JVM. */
-    public boolean processAlive() {
-        return ProcessHandle.of(pid).filter(dev.kiamms.app.util.Processes::isRunning)
-                .map(p -> p.info().commandLine().map(c -> c.contains("dev.kiamms.app.KiamMs") || c.contains("kiam"))
-                        .orElse(true))
-                .orElse(false);
-    }
 }
