@@ -60,6 +60,8 @@ public final class KrossIamClient implements AutoCloseable {
                 .inboxPrefix(Subjects.INBOX_PREFIX)
                 .connectionTimeout(Duration.ofSeconds(10))
                 .maxReconnects(-1)
+                // Tell a request that timed out from one nobody answers (cancelled at once).
+                .useTimeoutException()
                 .errorListener(new QuietErrorListener("kiamms.client"));
     }
 
@@ -90,14 +92,19 @@ public final class KrossIamClient implements AutoCloseable {
     public Exchange requestRaw(String subject, byte[] body, String reqid, Duration timeout)
             throws IOException, InterruptedException {
         long start = System.nanoTime();
-        CompletableFuture<Message> future = connection.request(subject, body);
+        // The request carries its own timeout: without one jnats cancels it after its clean-up
+        // interval, which would look like "no responders".
+        CompletableFuture<Message> future = connection.requestWithTimeout(subject, body, timeout);
         Message msg;
         try {
-            msg = future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            msg = future.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new RequestFailed("no reply on " + subject + " within " + timeout.toSeconds() + " s");
+            throw noReply(subject, timeout);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof TimeoutException) {
+                throw noReply(subject, timeout);
+            }
             throw new RequestFailed("request on " + subject + " failed: " + e.getCause().getMessage());
         } catch (java.util.concurrent.CancellationException e) {
             throw new RequestFailed("no responders on " + subject + ": is kiam-ms running and subscribed to it?");
@@ -117,6 +124,10 @@ public final class KrossIamClient implements AutoCloseable {
             throw new RequestFailed("reply on " + subject + " is not a protocol reply: " + e.getMessage());
         }
         return new Exchange(reqid, reply, roundTrip);
+    }
+
+    private static RequestFailed noReply(String subject, Duration timeout) {
+        return new RequestFailed("no reply on " + subject + " within " + timeout.toSeconds() + " s");
     }
 
     /** Publishes a fire-and-forget message (audit, notice, log) with a well-formed envelope. */

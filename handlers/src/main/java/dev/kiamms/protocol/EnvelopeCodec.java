@@ -7,10 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
 
 import java.io.IOException;
 import java.util.Iterator;
@@ -34,6 +37,12 @@ public final class EnvelopeCodec {
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                // Turning off scalar coercion above does not cover numbers and booleans read
+                // into strings: refuse those explicitly.
+                .withCoercionConfig(LogicalType.Textual, c -> c
+                        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
                 .build();
         this.replyWriter = mapper.writerFor(Reply.class);
     }
@@ -148,7 +157,7 @@ public final class EnvelopeCodec {
                 .collect(Collectors.joining("."));
         String expected = e.getTargetType() == null ? "another type" : typeName(e.getTargetType());
         if (e instanceof InvalidFormatException f) {
-            return "payload field '" + path + "' has value " + f.getValue() + " that is not a valid " + expected;
+            return "payload field '" + path + "' must be " + expected + ", not " + f.getValue();
         }
         return path.isEmpty()
                 ? "payload invalid: " + firstLine(e)

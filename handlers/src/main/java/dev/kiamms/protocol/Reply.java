@@ -1,5 +1,6 @@
 package dev.kiamms.protocol;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
@@ -22,6 +23,7 @@ public record Reply(
                 code.value(), message, null);
     }
 
+    @JsonIgnore
     public boolean isOk() {
         return code == ReplyCode.OK.value();
     }

@@ -10,6 +10,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -140,20 +142,43 @@ class EnvelopeCodecTest {
                 assertThrows(PayloadException.class, () -> codec.decodePayload(json("[1]"), IpLocationRequest.class)).getMessage());
     }
 
+    private List<String> keys(JsonNode node) {
+        List<String> keys = new ArrayList<>();
+        node.fieldNames().forEachRemaining(keys::add);
+        return keys;
+    }
+
     @Test
-    void replyHasTheGoClientsKeysInOrderAndNumbersAsNumbers() throws Exception {
+    void replyHasExactlyTheProtocolsKeysInOrder() throws Exception {
+        JsonNode reply = json(new String(codec.encode(Reply.ok("r1", 1_700_000_000_223_456L, null)), StandardCharsets.UTF_8));
+        assertEquals(List.of("version", "time", "reqid", "code", "message", "payload"), keys(reply),
+                "reply object as the protocol defines it: " + reply);
+    }
+
+    @Test
+    void replyCarriesTheLocationWithNumbersAsNumbers() throws Exception {
         IpLocation location = new IpLocation("Europe", "United Kingdom", "London", -0.0931, 51.5142, "Europe/London");
-        String text = new String(codec.encode(Reply.ok("r1", 1_700_000_000_223_456L, location)), StandardCharsets.UTF_8);
-        assertEquals("{\"version\":\"0.1.1\",\"time\":1700000000223456,\"reqid\":\"r1\",\"code\":0,\"message\":\"ok\","
-                + "\"payload\":{\"continent\":\"Europe\",\"country\":\"United Kingdom\",\"city\":\"London\","
-                + "\"longitude\":-0.0931,\"latitude\":51.5142,\"timezone\":\"Europe/London\"}}", text);
+        JsonNode reply = json(new String(codec.encode(Reply.ok("r1", 1_700_000_000_223_456L, location)), StandardCharsets.UTF_8));
+        assertEquals("0.1.1", reply.get("version").textValue());
+        assertTrue(reply.get("time").isIntegralNumber());
+        assertEquals(1_700_000_000_223_456L, reply.get("time").longValue());
+        assertEquals("r1", reply.get("reqid").textValue());
+        assertEquals(0, reply.get("code").intValue());
+        assertEquals("ok", reply.get("message").textValue());
+        JsonNode payload = reply.get("payload");
+        assertEquals(List.of("continent", "country", "city", "longitude", "latitude", "timezone"), keys(payload));
+        assertEquals("London", payload.get("city").textValue());
+        assertTrue(payload.get("longitude").isNumber() && payload.get("latitude").isNumber(), payload.toString());
+        assertEquals(-0.0931, payload.get("longitude").doubleValue());
+        assertEquals(51.5142, payload.get("latitude").doubleValue());
+        assertEquals("Europe/London", payload.get("timezone").textValue());
     }
 
     @Test
     void errorReplyCarriesCodeMessageNullPayloadAndNeverANullReqid() throws Exception {
-        Reply r = codec.decodeReply(codec.encode(Reply.error(null, 5, ReplyCode.REQID_MISSING, "reqid missing")));
-        assertEquals(new Reply("0.1.1", 5, "", 103, "reqid missing", null), r);
-        assertTrue(new String(codec.encode(Reply.ok("r", 5, null)), StandardCharsets.UTF_8).endsWith("\"payload\":null}"));
+        byte[] body = codec.encode(Reply.error(null, 5, ReplyCode.REQID_MISSING, "reqid missing"));
+        assertEquals(new Reply("0.1.1", 5, "", 103, "reqid missing", null), codec.decodeReply(body));
+        assertTrue(json(new String(body, StandardCharsets.UTF_8)).get("payload").isNull());
     }
 
     @Test

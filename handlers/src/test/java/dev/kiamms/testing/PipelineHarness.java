@@ -79,9 +79,13 @@ public final class PipelineHarness implements AutoCloseable {
 
     /** Closes the connection if the harness opened it; a caller's connection stays theirs to close. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (ownsConnection) {
-            connection.close();
+            try {
+                connection.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
