@@ -1,0 +1,234 @@
+package dev.kiamms.dist;
+
+import dev.kiamms.testing.FreePorts;
+import dev.kiamms.testing.GeoIpTestData;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The built archive, unpacked and run as an operator runs it: bin/kiam-ms with its own runtime
+ * and its own nats-server, on a PATH that has no Java and no nats-server.
+ */
+class DistributionIT {
+
+    @TempDir
+    Path dir;
+
+    private Path home;
+    private Path config;
+    private int port;
+    private final List<Process> started = new ArrayList<>();
+
+    @BeforeEach
+    void unpack() throws Exception {
+        Path archive = Path.of(System.getProperty("dist.archive"));
+        assertTrue(Files.isRegularFile(archive), "archive built: " + archive);
+        run(List.of("tar", "-xzf", archive.toString(), "-C", dir.toString()), Map.of(), 60);
+        try (Stream<Path> top = Files.list(dir)) {
+            home = top.filter(p -> p.getFileName().toString().startsWith("kiam-ms-")).findFirst().orElseThrow();
+        }
+        port = FreePorts.next();
+        config = dir.resolve("kiam-ms.yaml");
+        Files.writeString(config, "broker:\n  port: " + port + "\n  monitor_port: " + FreePorts.next()
+                + "\ngeoip:\n  path: " + GeoIpTestData.city(dir) + "\n");
+    }
+
+    @AfterEach
+    void killLeftovers() {
+        started.forEach(p -> p.descendants().forEach(ProcessHandle::destroyForcibly));
+        started.forEach(Process::destroyForcibly);
+    }
+
+    @Test
+    void startStatusSendTestAndStopAsAUserWould() throws Exception {
+        Process appliance = start();
+
+        Result status = kiamMs("status", "--config", config.toString());
+        assertEquals(0, status.exit, status.text());
+        assertTrue(status.out.contains("is running") && status.out.contains("kiam.console.action.iplocation"), status.text());
+
+        JsonNode json = new ObjectMapper().readTree(kiamMs("status", "--json", "--config", config.toString()).out);
+        assertTrue(json.path("running").asBoolean());
+        assertTrue(json.path("natsServerVersion").asText().startsWith("2."), json.toString());
+
+        Result london = kiamMs("send-test", "iplocation", "81.2.69.142", "--config", config.toString());
+        assertEquals(0, london.exit, london.text());
+        assertTrue(london.out.contains("code 0") && london.out.contains("London") && london.out.contains("United Kingdom"), london.text());
+
+        Result privateAddress = kiamMs("send-test", "iplocation", "192.168.1.1", "--config", config.toString());
+        assertEquals(4, privateAddress.exit, privateAddress.text());
+        assertTrue(privateAddress.out.contains("private"), privateAddress.text());
+
+        Map<?, ?> passwords = new ObjectMapper().readValue(home.resolve("data/broker/credentials.json").toFile(), Map.class);
+        String kiamPassword = (String) passwords.get("kiam");
+        Result kiamConfig = kiamMs("kiam-config", "--config", config.toString());
+        assertTrue(kiamConfig.out.contains("nats://kiam:" + kiamPassword + "@127.0.0.1:" + port), kiamConfig.text());
+
+        Result version = kiamMs("version");
+        assertTrue(version.out.contains("kiam-ms ") && version.out.contains("nats-server: v2."), version.text());
+
+        long natsPid = natsServerPid();
+        appliance.destroy(); // SIGTERM, as systemd or Ctrl-C would
+        assertTrue(appliance.waitFor(30, TimeUnit.SECONDS), "kiam-ms stops on SIGTERM");
+        awaitGone(natsPid);
+        assertEquals(3, kiamMs("status", "--config", config.toString()).exit, "status says not running");
+
+        // No generated password in any line kiam-ms or nats-server logged, nor in status output.
+        try (Stream<Path> logs = Files.list(home.resolve("data/logs"))) {
+            for (Path log : logs.toList()) {
+                String text = Files.readString(log);
+                for (Object pw : passwords.values()) {
+                    assertFalse(text.contains((String) pw), log + " contains a password");
+                }
+            }
+        }
+        for (Object pw : passwords.values()) {
+            assertFalse(status.out.contains((String) pw) || json.toString().contains((String) pw));
+        }
+    }
+
+    @Test
+    void aStartAfterKill9CleansUpTheOrphanedBroker() throws Exception {
+        Process first = start();
+        long orphan = natsServerPid();
+        first.destroyForcibly(); // kill -9: no shutdown hook runs, nats-server is orphaned
+        first.waitFor(10, TimeUnit.SECONDS);
+        assertTrue(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false), "nats-server outlived the JVM");
+
+        Process second = start();
+        awaitGone(orphan);
+        Result london = kiamMs("send-test", "iplocation", "81.2.69.142", "--config", config.toString());
+        assertEquals(0, london.exit, london.text());
+        second.destroy();
+        assertTrue(second.waitFor(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aBadConfigurationStopsTheStartWithOneLine() throws Exception {
+        Files.writeString(config, "broker:\n  port: " + port + "\n  colour: blue\n");
+        Result r = kiamMs("start", "--config", config.toString());
+        assertEquals(2, r.exit, r.text());
+        assertTrue(r.err.contains("line 3") && r.err.contains("broker.colour"), r.text());
+        assertEquals(1, r.err.strip().lines().count(), "one line: " + r.err);
+    }
+
+    // --- helpers -------------------------------------------------------------------------------
+
+    /** Starts {@code bin/kiam-ms start} and waits for its ready line. */
+    private Process start() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/kiam-ms").toString(), "start", "--config", config.toString());
+        restrictEnvironment(pb.environment());
+        pb.redirectError(dir.resolve("start-" + started.size() + ".err").toFile());
+        Process p = pb.start();
+        started.add(p);
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
+            try {
+                for (String line; (line = out.readLine()) != null; ) {
+                    if (line.contains(" ready in ")) {
+                        return line;
+                    }
+                }
+                return null;
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        String line = ready.get(60, TimeUnit.SECONDS);
+        if (line == null) {
+            fail("kiam-ms did not become ready: " + Files.readString(dir.resolve("start-" + (started.size() - 1) + ".err")));
+        }
+        assertTrue(line.contains("nats://kiam:****@127.0.0.1:" + port), line);
+        return p;
+    }
+
+    private long natsServerPid() throws IOException {
+        return Long.parseLong(Files.readString(home.resolve("data/broker/nats-server.pid")).strip());
+    }
+
+    private static void awaitGone(long pid) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            if (System.nanoTime() > deadline) {
+                fail("nats-server pid " + pid + " is still running");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** No JDK and no nats-server reachable: only the few tools the launcher script uses. */
+    private void restrictEnvironment(Map<String, String> env) throws IOException {
+        Path bin = dir.resolve("path-bin");
+        if (!Files.isDirectory(bin)) {
+            Files.createDirectories(bin);
+            for (String tool : new String[]{"sh", "dirname", "readlink"}) {
+                Path real = Path.of("/usr/bin", tool);
+                Files.createSymbolicLink(bin.resolve(tool), Files.exists(real) ? real : Path.of("/bin", tool));
+            }
+        }
+        env.keySet().removeIf(k -> k.startsWith("JAVA") || k.startsWith("JDK") || k.equals("NATS_SERVER_BIN")
+                || k.equals("nats_server_path") || k.equals("CLASSPATH"));
+        env.put("PATH", bin.toString());
+    }
+
+    private record Result(int exit, String out, String err) {
+        String text() {
+            return "exit " + exit + "\nstdout: " + out + "\nstderr: " + err;
+        }
+    }
+
+    private Result kiamMs(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(home.resolve("bin/kiam-ms").toString());
+        cmd.addAll(List.of(args));
+        return run(cmd, null, 60);
+    }
+
+    private Result run(List<String> cmd, Map<String, String> extraEnv, int timeoutSeconds) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (extraEnv == null) {
+            restrictEnvironment(pb.environment());
+        }
+        Process p = pb.start();
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail(String.join(" ", cmd) + " did not finish in " + timeoutSeconds + " s");
+        }
+        return new Result(p.exitValue(), out.get(), err.get());
+    }
+
+    private static String read(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
