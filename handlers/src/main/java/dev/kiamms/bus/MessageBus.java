@@ -13,7 +13,12 @@ import io.nats.client.Message;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -22,43 +27,65 @@ import java.util.logging.Logger;
  * subject pattern, all in the same queue group so that several kiam-ms instances on one broker
  * share the work and never handle a message twice. This is the only class that touches NATS
  * messages; handlers see decoded payloads.
+ *
+ * <p>Each subscription has its own dispatcher thread, so a slow action never holds up another.
+ * Handlers that wait on I/O (mail) run on a bounded pool of worker threads instead, so that many
+ * mails can be on their way at once; when the pool's queue is full an action is answered at once
+ * with "overloaded" rather than left to time out.
  */
 public final class MessageBus {
 
     private static final Logger LOG = Logger.getLogger("kiamms.bus");
+
+    /** How the bus runs handlers that wait on I/O. */
+    public record Workers(int threads, int queueLength) {
+        public static final Workers DEFAULT = new Workers(16, 1000);
+    }
 
     private final Connection connection;
     private final String queueGroup;
     private final ActionPipeline actions;
     private final EventPipeline events;
     private final EnvelopeCodec codec;
+    private final ThreadPoolExecutor workers;
+    private final List<Dispatcher> dispatchers = new ArrayList<>();
     private final List<String> subscribed = new ArrayList<>();
 
     public MessageBus(Connection connection, String queueGroup, ActionPipeline actions, EventPipeline events,
                       EnvelopeCodec codec) {
+        this(connection, queueGroup, actions, events, codec, Workers.DEFAULT);
+    }
+
+    public MessageBus(Connection connection, String queueGroup, ActionPipeline actions, EventPipeline events,
+                      EnvelopeCodec codec, Workers workers) {
         this.connection = connection;
         this.queueGroup = queueGroup;
         this.actions = actions;
         this.events = events;
         this.codec = codec;
+        AtomicInteger n = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(workers.threads(), workers.threads(), 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(workers.queueLength()), r -> {
+                    Thread t = new Thread(r, "kiam-ms-worker-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.workers.allowCoreThreadTimeOut(true);
     }
 
-    /**
-     * Subscribes each action on its own dispatcher, so that a slow action never holds up another,
-     * and each event pattern likewise.
-     *
-     * @return the subjects subscribed, in order
-     */
+    /** @return the subjects subscribed, in order */
     public synchronized List<String> subscribe(List<ActionHandler<?>> actionHandlers, List<String> eventPatterns) {
         for (ActionHandler<?> handler : actionHandlers) {
             String subject = Subjects.action(handler.key());
             Dispatcher dispatcher = connection.createDispatcher(msg -> onAction(handler, msg));
             dispatcher.subscribe(subject, queueGroup);
+            dispatchers.add(dispatcher);
             subscribed.add(subject);
         }
         for (String pattern : eventPatterns) {
             Dispatcher dispatcher = connection.createDispatcher(this::onEvent);
             dispatcher.subscribe(pattern, queueGroup);
+            dispatchers.add(dispatcher);
             subscribed.add(pattern);
         }
         return List.copyOf(subscribed);
@@ -69,19 +96,53 @@ public final class MessageBus {
     }
 
     /**
-     * Stops taking new messages, lets the ones already delivered finish (each action still gets
-     * its reply), then closes the connection.
+     * Stops taking new messages, lets every message already delivered finish (each action still
+     * gets its reply, also from the worker threads) and flushes the replies. The connection
+     * stays open; the caller closes it.
+     *
+     * @return true when everything finished within the timeout
      */
-    public CompletableFuture<Boolean> drain(Duration timeout) {
+    public boolean drain(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean complete = true;
+        List<CompletableFuture<Boolean>> drains = new ArrayList<>();
+        synchronized (this) {
+            for (Dispatcher d : dispatchers) {
+                try {
+                    drains.add(d.drain(timeout));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                } catch (RuntimeException e) {
+                    LOG.log(Level.FINE, "dispatcher drain", e);
+                    complete = false;
+                }
+            }
+        }
         try {
-            return connection.drain(timeout);
+            for (CompletableFuture<Boolean> f : drains) {
+                complete &= Boolean.TRUE.equals(f.get(remaining(deadline), TimeUnit.NANOSECONDS));
+            }
+            workers.shutdown();
+            complete &= workers.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
+            connection.flush(Duration.ofNanos(Math.max(remaining(deadline), TimeUnit.MILLISECONDS.toNanos(200))));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return CompletableFuture.completedFuture(false);
+            return false;
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "drain failed: " + e.getMessage(), e);
-            return CompletableFuture.completedFuture(false);
+            LOG.warning(() -> "drain incomplete: " + e);
+            return false;
         }
+        return complete;
+    }
+
+    /** Messages accepted by the workers and not yet finished: for status. */
+    public int inFlight() {
+        return workers.getActiveCount() + workers.getQueue().size();
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(0, deadline - System.nanoTime());
     }
 
     private void onAction(ActionHandler<?> handler, Message msg) {
@@ -91,8 +152,27 @@ public final class MessageBus {
                     + " has no reply subject (code 100); dropped, nobody is waiting for an answer");
             return;
         }
+        if (!handler.blocking()) {
+            answer(handler, msg, replyTo);
+            return;
+        }
         try {
-            connection.publish(replyTo, actions.answer(handler, msg.getSubject(), msg.getData()));
+            workers.execute(() -> answer(handler, msg, replyTo));
+        } catch (RejectedExecutionException e) {
+            String reqid = codec.peekReqid(msg.getData());
+            LOG.warning(() -> "action " + handler.key() + " reqid=" + reqid + " refused: all workers busy");
+            publish(handler, msg, replyTo, actions.refuse(reqid,
+                    "kiam-ms is overloaded (" + workers.getQueue().size() + " messages waiting); try again shortly"));
+        }
+    }
+
+    private void answer(ActionHandler<?> handler, Message msg, String replyTo) {
+        publish(handler, msg, replyTo, actions.answer(handler, msg.getSubject(), msg.getData()));
+    }
+
+    private void publish(ActionHandler<?> handler, Message msg, String replyTo, byte[] reply) {
+        try {
+            connection.publish(replyTo, reply);
         } catch (RuntimeException e) {
             // The connection is closing or the reply is over the broker's size limit: the
             // requester times out, so say which request it was.
@@ -102,6 +182,19 @@ public final class MessageBus {
     }
 
     private void onEvent(Message msg) {
+        if (!events.blocking(msg.getSubject())) {
+            deliver(msg);
+            return;
+        }
+        try {
+            workers.execute(() -> deliver(msg));
+        } catch (RejectedExecutionException e) {
+            LOG.severe(() -> msg.getSubject() + " reqid=" + codec.peekReqid(msg.getData())
+                    + " dropped: all workers busy and " + workers.getQueue().size() + " messages waiting");
+        }
+    }
+
+    private void deliver(Message msg) {
         try {
             events.deliver(msg.getSubject(), msg.getData());
         } catch (RuntimeException e) {

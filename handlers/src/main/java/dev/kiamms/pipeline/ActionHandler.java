@@ -19,4 +19,12 @@ public interface ActionHandler<P> {
      * @throws ActionException when the action fails for a reason the requester should be told
      */
     Object handle(P payload, MessageContext context) throws ActionException;
+
+    /**
+     * True when {@link #handle} waits on the network or disk (sending mail): it then runs on the
+     * bus's worker threads instead of the subscription's own thread.
+     */
+    default boolean blocking() {
+        return false;
+    }
 }

@@ -34,6 +34,11 @@ public final class ActionPipeline {
         }
     }
 
+    /** An encoded code-1 reply for a request that is refused before it reaches its handler. */
+    public byte[] refuse(String reqid, String message) {
+        return intake.codec().encode(Reply.error(reqid, intake.clock().nowMicros(), ReplyCode.GENERAL_ERROR, message));
+    }
+
     public <P> Reply reply(ActionHandler<P> handler, String subject, byte[] body) {
         long started = System.nanoTime();
         Intake.Outcome<P> outcome = intake.read(subject, body, handler.payloadType());

@@ -13,5 +13,14 @@ public interface EventHandler<P> {
 
     Class<P> payloadType();
 
+    /**
+     * @throws ActionException or IllegalArgumentException for a failure the message explains
+     *                         (logged as one line); anything else is logged with its stack trace
+     */
     void handle(P payload, MessageContext context) throws Exception;
+
+    /** True when {@link #handle} waits on the network or disk; see {@link ActionHandler#blocking()}. */
+    default boolean blocking() {
+        return false;
+    }
 }

@@ -30,6 +30,12 @@ public final class EventPipeline {
         return bySubject.containsKey(subject);
     }
 
+    /** Whether the handler for this subject waits on I/O (unknown subjects do not). */
+    public boolean blocking(String subject) {
+        EventHandler<?> handler = bySubject.get(subject);
+        return handler != null && handler.blocking();
+    }
+
     /** @return true when a handler ran to completion */
     public boolean deliver(String subject, byte[] body) {
         EventHandler<?> handler = bySubject.get(subject);
@@ -55,9 +61,14 @@ public final class EventPipeline {
             handler.handle(accepted.payload(), accepted.context());
             stats.handled(subject, System.nanoTime() - started);
             return true;
+        } catch (ActionException | IllegalArgumentException e) {
+            // A failure the handler could explain: its message says it all.
+            stats.failed(subject);
+            LOG.severe(() -> subject + " reqid=" + accepted.context().reqid() + " failed: " + e.getMessage());
+            return false;
         } catch (Exception e) {
             stats.failed(subject);
-            LOG.log(Level.SEVERE, subject + " reqid=" + accepted.context().reqid() + " failed: " + e.getMessage(), e);
+            LOG.log(Level.SEVERE, subject + " reqid=" + accepted.context().reqid() + " failed: " + e, e);
             return false;
         }
     }

@@ -18,9 +18,13 @@ public final class KrossIamConnection {
             description = "Broker URL with credentials, e.g. nats://kiam:PASSWORD@host:4222 (default: this appliance's broker as user kiam).")
     String url;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "How long to wait for the reply (default: ${DEFAULT-VALUE}; KrossIAM waits 60).")
-    int timeoutSeconds;
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "How long to wait for the answer (default: 10 for iplocation, 60 for mail, as KrossIAM waits).")
+    Integer timeoutSeconds;
+
+    java.time.Duration timeout(int defaultSeconds) {
+        return java.time.Duration.ofSeconds(timeoutSeconds != null ? timeoutSeconds : defaultSeconds);
+    }
 
     String url(InstancePaths paths, LoadedConfig config) {
         if (url != null) {

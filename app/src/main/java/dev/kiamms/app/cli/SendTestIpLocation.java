@@ -5,7 +5,6 @@ import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.bus.KrossIamClient;
 import dev.kiamms.iplocation.IpLocationHandler;
 import dev.kiamms.iplocation.IpLocationRequest;
-import dev.kiamms.protocol.Reply;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,7 +12,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 
 @Command(name = "iplocation",
@@ -43,7 +41,7 @@ public final class SendTestIpLocation implements Callable<Integer> {
         String url = connection.url(paths, instance.loadConfig(paths));
         try (KrossIamClient client = connection.connect(url)) {
             KrossIamClient.Exchange ex = client.request(IpLocationHandler.KEY, new IpLocationRequest(address, locale),
-                    Duration.ofSeconds(connection.timeoutSeconds));
+                    connection.timeout(10));
             return ReplyPrinter.print(ex, output);
         } catch (IOException e) {
             throw new KiamMsException(KiamMsException.FAILURE, e.getMessage());

@@ -25,7 +25,7 @@ public record Settings(
         brokers = brokers != null ? List.copyOf(brokers) : List.of();
         broker = broker != null ? broker : new BrokerSettings(null, null, null, null);
         service = service != null ? service : new ServiceSettings(null, null, null, null, null);
-        mail = mail != null ? mail : new MailSettings(null, null, null, null);
+        mail = mail != null ? mail : new MailSettings(null, null, null, null, null);
         geoip = geoip != null ? geoip : new GeoIpSettings(null);
     }
 
@@ -108,12 +108,33 @@ public record Settings(
             @JsonProperty("subject_prefix") String subjectPrefix,
             @JsonProperty("template_dir") String templateDir,
             @JsonProperty("preferred_mta") String preferredMta,
-            List<MtaSettings> mtas) {
+            List<MtaSettings> mtas,
+            MailTimeouts timeouts) {
         public MailSettings {
             subjectPrefix = subjectPrefix == null ? "" : subjectPrefix;
             templateDir = templateDir == null ? "" : templateDir.trim();
             preferredMta = preferredMta == null ? "" : preferredMta.trim();
             mtas = mtas != null ? List.copyOf(mtas) : List.of();
+            timeouts = timeouts != null ? timeouts : new MailTimeouts(null, null, null);
+        }
+    }
+
+    /** SMTP socket time limits in seconds: connecting, waiting for a reply, writing. */
+    public record MailTimeouts(Integer connect, Integer read, Integer write) {
+        public MailTimeouts {
+            connect = positive("mail.timeouts.connect", connect, 10);
+            read = positive("mail.timeouts.read", read, 30);
+            write = positive("mail.timeouts.write", write, 30);
+        }
+
+        private static int positive(String key, Integer value, int fallback) {
+            if (value == null) {
+                return fallback;
+            }
+            if (value < 1 || value > 600) {
+                throw new IllegalArgumentException(key + " must be between 1 and 600 seconds, not " + value);
+            }
+            return value;
         }
     }
 

@@ -13,6 +13,13 @@ import dev.kiamms.bus.MessageBus;
 import dev.kiamms.bus.QuietErrorListener;
 import dev.kiamms.iplocation.GeoIpDatabase;
 import dev.kiamms.iplocation.IpLocationHandler;
+import dev.kiamms.mail.AccountAddEmailHandler;
+import dev.kiamms.mail.MailComposer;
+import dev.kiamms.mail.SendVerifyEmailHandler;
+import dev.kiamms.mail.delivery.MailDelivery;
+import dev.kiamms.mail.template.MailTemplates;
+import dev.kiamms.pipeline.EventHandler;
+import dev.kiamms.protocol.Subjects;
 import dev.kiamms.pipeline.ActionHandler;
 import dev.kiamms.pipeline.ActionPipeline;
 import dev.kiamms.pipeline.EventPipeline;
@@ -35,7 +42,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -62,6 +68,8 @@ public final class Appliance {
     private final Settings settings;
     private final HandlerStats stats = new HandlerStats();
     private final AtomicReference<GeoIpDatabase> geoip = new AtomicReference<>();
+    private final AtomicReference<MailTemplates> templates = new AtomicReference<>();
+    private final AtomicReference<MailDelivery> delivery = new AtomicReference<>();
     private final CompletableFuture<Integer> terminated = new CompletableFuture<>();
 
     private InstanceLock lock;
@@ -100,6 +108,7 @@ public final class Appliance {
                             + "; stop it first or use another --data directory"));
             ManagedBroker.stopStale(paths.natsPidFile());
             openGeoIp();
+            prepareMail();
             BrokerCredentials credentials = BrokerCredentials.loadOrCreate(paths.credentialsFile());
             Path logDir = OwnerOnlyFiles.directory(logDir());
             BrokerConfigWriter.BrokerLayout layout = new BrokerConfigWriter.BrokerLayout(b.host(), b.port(),
@@ -142,15 +151,8 @@ public final class Appliance {
             return;
         }
         stopped = true;
-        if (bus != null) {
-            try {
-                Boolean drained = bus.drain(DRAIN_TIMEOUT).get(DRAIN_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-                if (!Boolean.TRUE.equals(drained)) {
-                    LOG.warning("subscribers did not drain within " + DRAIN_TIMEOUT.toSeconds() + " s; some requests may get no reply");
-                }
-            } catch (Exception e) {
-                LOG.warning("subscribers did not drain: " + e.getMessage());
-            }
+        if (bus != null && !bus.drain(DRAIN_TIMEOUT)) {
+            LOG.warning("messages still in progress after " + DRAIN_TIMEOUT.toSeconds() + " s were abandoned; their requesters get no reply");
         }
         if (connection != null) {
             try {
@@ -161,6 +163,10 @@ public final class Appliance {
         }
         if (broker != null) {
             broker.stop(BROKER_STOP_GRACE);
+        }
+        MailDelivery mail = delivery.getAndSet(null);
+        if (mail != null) {
+            mail.close();
         }
         GeoIpDatabase db = geoip.getAndSet(null);
         if (db != null) {
@@ -206,6 +212,27 @@ public final class Appliance {
         LOG.info(() -> "GeoIP database " + db.path() + " (" + db.type() + ", built " + db.buildTime() + ")");
     }
 
+    private boolean mailEnabled() {
+        Settings.ServiceSettings s = settings.service();
+        return s.actions().sendVerifyEmail().subscribe() || s.audits().subscribe();
+    }
+
+    private void prepareMail() {
+        if (!mailEnabled()) {
+            return;
+        }
+        MailTemplates t = MailSetup.templates(paths, config);
+        templates.set(t);
+        MailDelivery d = MailSetup.delivery(paths, settings.mail());
+        delivery.set(d);
+        if (d.usesOutbox()) {
+            LOG.warning("no SMTP server configured (mail.mtas): mails are written to " + MailSetup.outboxDir(paths)
+                    + " instead of being sent");
+        }
+        LOG.info(() -> "mail templates from " + t.dir() + " (locales: default"
+                + (t.locales().isEmpty() ? "" : ", " + String.join(", ", t.locales())) + ")");
+    }
+
     private Connection connectSubscribers(BrokerCredentials credentials) throws IOException, InterruptedException {
         Options options = new Options.Builder()
                 .server(brokerUrl(null))
@@ -229,9 +256,23 @@ public final class Appliance {
         } else {
             LOG.info("iplocation is switched off (service.actions.ip_location.subscribe: false); another application may answer it");
         }
-        EventPipeline events = new EventPipeline(intake, stats, List.of());
+        List<EventHandler<?>> eventHandlers = new ArrayList<>();
+        List<String> eventPatterns = new ArrayList<>();
+        if (mailEnabled()) {
+            MailComposer composer = new MailComposer(templates::get, settings.mail().subjectPrefix());
+            if (settings.service().actions().sendVerifyEmail().subscribe()) {
+                actions.add(new SendVerifyEmailHandler(composer, delivery::get));
+            } else {
+                LOG.info("sendverifyemail is switched off (service.actions.send_verify_email.subscribe: false); another application may answer it");
+            }
+            if (settings.service().audits().subscribe()) {
+                eventHandlers.add(new AccountAddEmailHandler(composer, delivery::get));
+                eventPatterns.add(Subjects.AUDIT_PREFIX + "*");
+            }
+        }
+        EventPipeline events = new EventPipeline(intake, stats, eventHandlers);
         bus = new MessageBus(connection, settings.service().queueGroup(), new ActionPipeline(intake, stats), events, codec);
-        return bus.subscribe(actions, List.of());
+        return bus.subscribe(actions, eventPatterns);
     }
 
     private String natsServerVersion(int monitorPort) {
