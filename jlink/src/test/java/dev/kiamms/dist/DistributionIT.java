@@ -89,6 +89,21 @@ class DistributionIT {
         Result kiamConfig = kiamMs("kiam-config", "--config", config.toString());
         assertTrue(kiamConfig.out.contains("nats://kiam:" + kiamPassword + "@127.0.0.1:" + port), kiamConfig.text());
 
+        // Mail on a fresh install: no SMTP server, so the outbox.
+        Result mail = kiamMs("send-test", "verify-email", "--to", "someone@example.com", "--config", config.toString());
+        assertEquals(0, mail.exit, mail.text());
+        List<Path> outbox = emlFiles();
+        assertEquals(1, outbox.size());
+        String eml = Files.readString(outbox.get(0));
+        assertTrue(eml.contains("multipart/alternative") && eml.contains("text/plain") && eml.contains("text/html")
+                && eml.contains("Content-ID: <logo>") && eml.contains("To: someone@example.com"), eml);
+        Result audit = kiamMs("send-test", "audit-add-email", "--mailto", "first@example.com,second@example.com",
+                "--config", config.toString());
+        assertEquals(0, audit.exit, audit.text());
+        assertTrue(audit.out.contains("delivered via outbox"), audit.text());
+        assertEquals(2, emlFiles().size());
+        assertTrue(Files.readString(dir.resolve("start-0.err")).contains("no SMTP server configured"), "start warned");
+
         Result version = kiamMs("version");
         assertTrue(version.out.contains("kiam-ms ") && version.out.contains("nats-server: v2."), version.text());
 
@@ -165,6 +180,12 @@ class DistributionIT {
         }
         assertTrue(line.contains("nats://kiam:****@127.0.0.1:" + port), line);
         return p;
+    }
+
+    private List<Path> emlFiles() throws IOException {
+        try (Stream<Path> files = Files.list(home.resolve("data/outbox"))) {
+            return files.filter(p -> p.toString().endsWith(".eml")).sorted().toList();
+        }
     }
 
     private long natsServerPid() throws IOException {

@@ -33,8 +33,7 @@ public final class MailSetup {
         try {
             return MailTemplates.load(dir);
         } catch (IOException e) {
-            throw new KiamMsException(KiamMsException.CONFIG, "mail templates: " + e.getMessage()
-                    + " (mail.template_dir is " + dir + ")");
+            throw new KiamMsException(KiamMsException.CONFIG, e.getMessage() + "; check mail.template_dir or the files in " + dir);
         }
     }
 
