@@ -10,7 +10,10 @@ import java.io.PrintStream;
 /** {@code --json}: output for programs instead of people. */
 public final class OutputOptions {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Built on first use: picocli creates this mixin for every command, most never print JSON. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
 
     @Option(names = "--json", description = "Print JSON for programs instead of text for people.")
     boolean json;
@@ -21,7 +24,7 @@ public final class OutputOptions {
 
     public void printJson(PrintStream out, Object value) {
         try {
-            out.println(JSON.writeValueAsString(value));
+            out.println(Json.MAPPER.writeValueAsString(value));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

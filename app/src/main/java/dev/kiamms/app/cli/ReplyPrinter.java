@@ -14,8 +14,6 @@ import java.util.Map;
 /** Prints an action's reply for {@code send-test}, and turns its code into the exit code. */
 final class ReplyPrinter {
 
-    private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private ReplyPrinter() {
     }
 
@@ -32,7 +30,7 @@ final class ReplyPrinter {
             System.out.printf(Locale.ROOT, "code %d (%s) in %.1f ms, reqid %s%n", reply.code(), reply.message(), millis, ex.reqid());
             if (reply.payload() != null) {
                 try {
-                    System.out.println(PRETTY.writeValueAsString(reply.payload()));
+                    System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(reply.payload()));
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                     System.out.println(reply.payload());
                 }

@@ -100,6 +100,7 @@ public final class Appliance {
             throw new KiamMsException(KiamMsException.CONFIG,
                     "broker.embedded: false (an external NATS broker) is not supported by this version; remove it");
         }
+        warnAboutIgnoredKeys();
         try {
             OwnerOnlyFiles.directory(paths.dataDir());
             lock = InstanceLock.tryAcquire(paths.lockFile()).orElseThrow(() -> new KiamMsException(KiamMsException.FAILURE,
@@ -210,6 +211,17 @@ public final class Appliance {
         GeoIpDatabase db = GeoIpDatabase.open(config.resolve(path, paths.confDir()));
         geoip.set(db);
         LOG.info(() -> "GeoIP database " + db.path() + " (" + db.type() + ", built " + db.buildTime() + ")");
+    }
+
+    /** Keys of the reference server's mss.yaml that load but mean nothing to an embedded broker. */
+    private void warnAboutIgnoredKeys() {
+        if (!settings.brokers().isEmpty()) {
+            LOG.warning("brokers " + settings.brokers().size() + " URL(s) ignored: kiam-ms runs its own broker (broker.*)");
+        }
+        Settings.LogSettings log = settings.log();
+        if (log.airbrakePid() != null || log.airbrakeKey() != null || log.airbrake() != null) {
+            LOG.warning("log.airbrake* ignored: kiam-ms does not report to Airbrake");
+        }
     }
 
     private boolean mailEnabled() {
