@@ -106,8 +106,10 @@ public final class MessageBus {
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean complete = true;
         List<CompletableFuture<Boolean>> drains = new ArrayList<>();
+        // Draining a subscription is a round trip to the broker; without one, only the workers can finish.
+        boolean connected = connection.getStatus() == Connection.Status.CONNECTED;
         synchronized (this) {
-            for (Dispatcher d : dispatchers) {
+            for (Dispatcher d : connected ? dispatchers : List.<Dispatcher>of()) {
                 try {
                     drains.add(d.drain(timeout));
                 } catch (InterruptedException e) {
@@ -125,7 +127,9 @@ public final class MessageBus {
             }
             workers.shutdown();
             complete &= workers.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
-            connection.flush(Duration.ofNanos(Math.max(remaining(deadline), TimeUnit.MILLISECONDS.toNanos(200))));
+            if (connected) {
+                connection.flush(Duration.ofNanos(Math.max(remaining(deadline), TimeUnit.MILLISECONDS.toNanos(200))));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

@@ -93,6 +93,10 @@ public final class ManagedBroker {
                 + ", monitoring on 127.0.0.1:" + monitorPort);
     }
 
+    public Path logFile() {
+        return logFile;
+    }
+
     public Optional<ProcessHandle> process() {
         return Optional.ofNullable(process);
     }

@@ -59,6 +59,7 @@ public final class StatusCommand implements Callable<Integer> {
         j.put("uptimeSeconds", uptime.toSeconds());
         j.put("broker", state.brokerUrl());
         j.put("natsServerPid", state.natsServerPid());
+        j.put("brokerRestarts", state.brokerRestarts());
         j.put("config", state.config());
 
         BrokerMonitor monitor = new BrokerMonitor(state.monitorPort());
@@ -83,7 +84,7 @@ public final class StatusCommand implements Callable<Integer> {
             }
             subjects = live.isEmpty() ? subjects : live.stream().sorted().toList();
             brokerLine = state.brokerUrl() + " (nats-server v" + info.version() + ", pid " + state.natsServerPid()
-                    + ", " + info.connections() + " connections)";
+                    + ", " + info.connections() + " connections, " + state.brokerRestarts() + " restarts)";
         } catch (IOException e) {
             brokerUp = false;
             brokerLine = state.brokerUrl() + " NOT ANSWERING on " + monitor.baseUrl() + " (" + e.getMessage() + ")";

@@ -23,7 +23,7 @@ public record Settings(
         debug = debug != null && debug;
         log = log != null ? log : new LogSettings(null, null, null, null);
         brokers = brokers != null ? List.copyOf(brokers) : List.of();
-        broker = broker != null ? broker : new BrokerSettings(null, null, null, null);
+        broker = broker != null ? broker : new BrokerSettings(null, null, null, null, null);
         service = service != null ? service : new ServiceSettings(null, null, null, null, null);
         mail = mail != null ? mail : new MailSettings(null, null, null, null, null);
         geoip = geoip != null ? geoip : new GeoIpSettings(null);
@@ -50,14 +50,29 @@ public record Settings(
             Boolean embedded,
             String host,
             Integer port,
-            @JsonProperty("monitor_port") Integer monitorPort) {
+            @JsonProperty("monitor_port") Integer monitorPort,
+            RestartSettings restarts) {
         public BrokerSettings {
             embedded = embedded == null || embedded;
+            restarts = restarts != null ? restarts : new RestartSettings(null, null);
             host = host == null || host.isBlank() ? "127.0.0.1" : host.trim();
             port = port == null ? 4222 : port;
             monitorPort = monitorPort == null ? 8222 : monitorPort;
             requirePort("broker.port", port);
             requirePort("broker.monitor_port", monitorPort);
+        }
+    }
+
+    /** When a dead nats-server is no longer restarted: more than {@code max_failures} exits within {@code window_seconds}. */
+    public record RestartSettings(
+            @JsonProperty("max_failures") Integer maxFailures,
+            @JsonProperty("window_seconds") Integer windowSeconds) {
+        public RestartSettings {
+            maxFailures = maxFailures == null ? 5 : maxFailures;
+            windowSeconds = windowSeconds == null ? 60 : windowSeconds;
+            if (maxFailures < 0 || windowSeconds < 1) {
+                throw new IllegalArgumentException("broker.restarts.max_failures must be 0 or more and window_seconds 1 or more");
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import dev.kiamms.app.Version;
 import dev.kiamms.app.broker.BrokerConfigWriter;
 import dev.kiamms.app.broker.BrokerCredentials;
 import dev.kiamms.app.broker.BrokerMonitor;
+import dev.kiamms.app.broker.BrokerSupervisor;
 import dev.kiamms.app.broker.ManagedBroker;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
@@ -73,7 +74,8 @@ public final class Appliance {
     private final CompletableFuture<Integer> terminated = new CompletableFuture<>();
 
     private InstanceLock lock;
-    private ManagedBroker broker;
+    private BrokerSupervisor broker;
+    private RunState state;
     private Connection connection;
     private MessageBus bus;
     private boolean stopped;
@@ -116,17 +118,20 @@ public final class Appliance {
                     b.monitorPort(), paths.natsPidFile(), logDir.resolve("nats-server.log"), settings.debug());
             BrokerConfigWriter.write(paths.natsConfigFile(), layout, credentials);
 
-            broker = new ManagedBroker(paths.natsServerBinary(), paths.natsConfigFile(), layout);
-            broker.start(BROKER_START_TIMEOUT);
-            broker.onExit().thenAccept(p -> onBrokerExit());
+            Settings.RestartSettings r = b.restarts();
+            broker = new BrokerSupervisor(new ManagedBroker(paths.natsServerBinary(), paths.natsConfigFile(), layout),
+                    new BrokerSupervisor.RestartPolicy(r.maxFailures(), Duration.ofSeconds(r.windowSeconds())),
+                    BROKER_START_TIMEOUT, this::onBrokerRestarted, this::onBrokerGaveUp);
+            broker.start();
 
             connection = connectSubscribers(credentials);
             List<String> subjects = subscribe();
 
             String version = natsServerVersion(b.monitorPort());
-            new RunState(ProcessHandle.current().pid(), Version.current(), Instant.now().toString(),
-                    brokerUrl(null), b.monitorPort(), broker.process().map(ProcessHandle::pid).orElse(null),
-                    config.describeSource(), subjects).write(paths.stateFile());
+            state = new RunState(ProcessHandle.current().pid(), Version.current(), Instant.now().toString(),
+                    brokerUrl(null), b.monitorPort(), broker.broker().process().map(ProcessHandle::pid).orElse(null),
+                    0, config.describeSource(), subjects);
+            state.write(paths.stateFile());
             Duration startup = Duration.ofNanos(System.nanoTime() - t0);
             LOG.info(() -> "ready in " + startup.toMillis() + " ms; answering " + String.join(", ", subjects));
             return new Ready(brokerUrl(BrokerAddress.MASK), version, subjects, startup);
@@ -147,7 +152,11 @@ public final class Appliance {
      * Stops taking messages, lets in-flight actions reply, stops nats-server and removes the run
      * state. Safe to call more than once and from a shutdown hook.
      */
-    public synchronized void stop() {
+    public void stop() {
+        stopWith(0);
+    }
+
+    private synchronized void stopWith(int exitCode) {
         if (stopped) {
             return;
         }
@@ -186,20 +195,24 @@ public final class Appliance {
             lock.close();
             LOG.info("stopped");
         }
-        terminated.complete(0);
+        terminated.complete(exitCode);
     }
 
-    private void onBrokerExit() {
-        synchronized (this) {
-            if (stopped) {
-                return;
-            }
+    private synchronized void onBrokerRestarted(long pid) {
+        if (stopped || state == null) {
+            return;
         }
-        LOG.severe("nats-server exited unexpectedly; stopping kiam-ms (see " + logDir().resolve("nats-server.log") + ")");
-        CompletableFuture.runAsync(() -> {
-            stop();
-            terminated.obtrudeValue(KiamMsException.FAILURE);
-        });
+        state = state.withBroker(pid, broker.restarts());
+        try {
+            state.write(paths.stateFile());
+        } catch (IOException e) {
+            LOG.warning("cannot update " + paths.stateFile() + ": " + e.getMessage());
+        }
+    }
+
+    private void onBrokerGaveUp() {
+        LOG.severe("stopping kiam-ms: its broker cannot stay up");
+        stopWith(KiamMsException.FAILURE);
     }
 
     private void openGeoIp() throws IOException {

@@ -21,10 +21,15 @@ public record RunState(
         String brokerUrl,
         int monitorPort,
         Long natsServerPid,
+        int brokerRestarts,
         String config,
         List<String> subjects) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    public RunState withBroker(long natsPid, int restarts) {
+        return new RunState(pid, version, startedAt, brokerUrl, monitorPort, natsPid, restarts, config, subjects);
+    }
 
     public void write(Path file) throws IOException {
         OwnerOnlyFiles.directory(file.getParent());
