@@ -71,7 +71,8 @@ public final class AccountAddEmailHandler implements EventHandler<AccountAddEmai
         try {
             report = delivery.get().deliver(context.reqid(), composer.compose(draft));
         } catch (DeliveryException e) {
-            throw new ActionException(e.getMessage());
+            // After an ambiguous failure the mail may have arrived: sending it again could duplicate it.
+            throw new ActionException(e.getMessage(), !e.ambiguous());
         }
         LOG.info(() -> "reqid=" + context.reqid() + " account-add-email to " + recipients.size() + " address(es) delivered via "
                 + report.mta() + " (" + report.where() + ")");

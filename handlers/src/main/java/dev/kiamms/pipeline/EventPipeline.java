@@ -36,40 +36,66 @@ public final class EventPipeline {
         return handler != null && handler.blocking();
     }
 
-    /** @return true when a handler ran to completion */
-    public boolean deliver(String subject, byte[] body) {
+    /** What became of one message; a durable consumer acknowledges, retries or gives up by it. */
+    public sealed interface Outcome {
+        /** The handler ran to completion. */
+        record Handled() implements Outcome {
+        }
+
+        /** Not a message that can be handled (bad envelope or payload, no handler, unusable content): retrying cannot help. */
+        record Refused(String reason) implements Outcome {
+        }
+
+        /** The handler failed; {@code retryable} false when a retry could do harm or cannot help. */
+        record Failed(String reason, boolean retryable) implements Outcome {
+        }
+    }
+
+    private static final Outcome HANDLED = new Outcome.Handled();
+
+    public Outcome deliver(String subject, byte[] body) {
+        return deliver(subject, body, intake.clock().nowMicros());
+    }
+
+    /** @param receivedMicros when the broker received the message, see {@link Intake#read(String, byte[], Class, long)} */
+    public Outcome deliver(String subject, byte[] body, long receivedMicros) {
         EventHandler<?> handler = bySubject.get(subject);
         if (handler == null) {
             LOG.warning(() -> "no handler for " + subject + "; dropped reqid=" + intake.codec().peekReqid(body));
             stats.refused(subject);
-            return false;
+            return new Outcome.Refused("no handler for " + subject);
         }
-        return deliver(handler, subject, body);
+        return deliver(handler, subject, body, receivedMicros);
     }
 
-    private <P> boolean deliver(EventHandler<P> handler, String subject, byte[] body) {
+    private <P> Outcome deliver(EventHandler<P> handler, String subject, byte[] body, long receivedMicros) {
         long started = System.nanoTime();
-        Intake.Outcome<P> outcome = intake.read(subject, body, handler.payloadType());
+        Intake.Outcome<P> outcome = intake.read(subject, body, handler.payloadType(), receivedMicros);
         if (outcome instanceof Intake.Refused<P> refused) {
             stats.refused(subject);
             LOG.warning(() -> subject + " reqid=" + refused.reqid() + " dropped, code "
                     + refused.rejection().code().value() + ": " + refused.rejection().message());
-            return false;
+            return new Outcome.Refused(refused.rejection().message());
         }
         Intake.Accepted<P> accepted = (Intake.Accepted<P>) outcome;
         try {
             handler.handle(accepted.payload(), accepted.context());
             stats.handled(subject, System.nanoTime() - started);
-            return true;
-        } catch (ActionException | IllegalArgumentException e) {
+            return HANDLED;
+        } catch (ActionException e) {
             // A failure the handler could explain: its message says it all.
             stats.failed(subject);
             LOG.severe(() -> subject + " reqid=" + accepted.context().reqid() + " failed: " + e.getMessage());
-            return false;
+            return new Outcome.Failed(e.getMessage(), e.retryable());
+        } catch (IllegalArgumentException e) {
+            // The message itself is unusable (say, no valid address): no retry can help.
+            stats.failed(subject);
+            LOG.severe(() -> subject + " reqid=" + accepted.context().reqid() + " failed: " + e.getMessage());
+            return new Outcome.Refused(e.getMessage());
         } catch (Exception e) {
             stats.failed(subject);
             LOG.log(Level.SEVERE, subject + " reqid=" + accepted.context().reqid() + " failed: " + e, e);
-            return false;
+            return new Outcome.Failed(e.toString(), true);
         }
     }
 }

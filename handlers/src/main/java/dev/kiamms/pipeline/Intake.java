@@ -47,12 +47,21 @@ public final class Intake {
     }
 
     public <P> Outcome<P> read(String subject, byte[] body, Class<P> payloadType) {
+        return read(subject, body, payloadType, clock.nowMicros());
+    }
+
+    /**
+     * @param receivedMicros when the message reached the broker: now for a live message, the
+     *                       stream's timestamp for one read back from JetStream later, so that a
+     *                       stored audit is judged by how old it was when it arrived
+     */
+    public <P> Outcome<P> read(String subject, byte[] body, Class<P> payloadType, long receivedMicros) {
         DecodeResult decoded = codec.decode(body);
         if (decoded instanceof DecodeResult.Malformed m) {
             return new Refused<>(m.reqid(), new Rejection(ReplyCode.GENERAL_ERROR, "malformed message: " + m.reason()));
         }
         Envelope envelope = ((DecodeResult.Decoded) decoded).envelope();
-        Optional<Rejection> invalid = validator.check(envelope, clock.nowMicros());
+        Optional<Rejection> invalid = validator.check(envelope, receivedMicros);
         if (invalid.isPresent()) {
             return new Refused<>(envelope.reqid(), invalid.get());
         }

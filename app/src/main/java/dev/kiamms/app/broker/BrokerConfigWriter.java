@@ -15,7 +15,8 @@ import java.nio.file.Path;
 public final class BrokerConfigWriter {
 
     /** Everything the writer needs to know, resolved to absolute paths. */
-    public record BrokerLayout(String host, int port, int monitorPort, Path pidFile, Path logFile, boolean debug) {
+    public record BrokerLayout(String serverName, String host, int port, int monitorPort, Path pidFile, Path logFile,
+                               Path jetStreamDir, boolean debug) {
     }
 
     private BrokerConfigWriter() {
@@ -29,6 +30,7 @@ public final class BrokerConfigWriter {
     static String render(BrokerLayout l, BrokerCredentials c) {
         StringBuilder s = new StringBuilder(1024);
         s.append("# Written by kiam-ms at every start from its own configuration; edits here are lost.\n");
+        s.append("server_name: ").append(quote(l.serverName())).append('\n');
         s.append("host: ").append(quote(l.host())).append('\n');
         s.append("port: ").append(l.port()).append('\n');
         s.append("# Monitoring (varz, connz) for 'kiam-ms status': loopback only, it has no authentication.\n");
@@ -37,6 +39,8 @@ public final class BrokerConfigWriter {
         s.append("log_file: ").append(quote(l.logFile().toString())).append('\n');
         s.append("logtime: true\n");
         s.append("debug: ").append(l.debug()).append('\n');
+        s.append("# JetStream keeps audits and log records until kiam-ms has handled them.\n");
+        s.append("jetstream {\n  store_dir: ").append(quote(l.jetStreamDir().toString())).append("\n}\n");
         s.append('\n');
         s.append("authorization {\n  users: [\n");
         // KrossIAM: publishes requests and events, and reads only its own reply inbox.
@@ -44,10 +48,11 @@ public final class BrokerConfigWriter {
                 .append(", password: ").append(quote(c.password(BrokerCredentials.KIAM)))
                 .append(", permissions: {publish: {allow: [").append(quote(Subjects.ALL))
                 .append("]}, subscribe: {allow: [").append(quote(Subjects.INBOX_PREFIX + ".>")).append("]}}}\n");
-        // kiam-ms: reads everything KrossIAM publishes, may publish only replies to requests it received.
+        // kiam-ms: reads everything KrossIAM publishes, may publish replies to requests it received,
+        // and uses the JetStream API (stream, consumers, acknowledgements) but publishes nothing else.
         s.append("    {user: ").append(quote(BrokerCredentials.MSS))
                 .append(", password: ").append(quote(c.password(BrokerCredentials.MSS)))
-                .append(", permissions: {publish: {deny: [\">\"]}, subscribe: {allow: [")
+                .append(", permissions: {publish: {allow: [\"$JS.API.>\", \"$JS.ACK.>\"]}, subscribe: {allow: [")
                 .append(quote(Subjects.ALL)).append(", \"_INBOX.>\"]}, allow_responses: true}}\n");
         s.append("  ]\n}\n");
         return s.toString();

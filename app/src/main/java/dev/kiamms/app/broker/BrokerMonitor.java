@@ -52,6 +52,30 @@ public final class BrokerMonitor {
         return out;
     }
 
+    /** One JetStream stream and its consumers, as {@code /jsz} reports them. */
+    public record StreamStatus(String name, long messages, long bytes, List<ConsumerStatus> consumers) {
+    }
+
+    public record ConsumerStatus(String name, long pending, long ackPending, long redelivered) {
+    }
+
+    public List<StreamStatus> jetStream() throws IOException {
+        JsonNode jsz = get("/jsz?streams=true&consumers=true");
+        List<StreamStatus> out = new ArrayList<>();
+        for (JsonNode account : jsz.path("account_details")) {
+            for (JsonNode stream : account.path("stream_detail")) {
+                List<ConsumerStatus> consumers = new ArrayList<>();
+                for (JsonNode c : stream.path("consumer_detail")) {
+                    consumers.add(new ConsumerStatus(c.path("name").asText(), c.path("num_pending").asLong(),
+                            c.path("num_ack_pending").asLong(), c.path("num_redelivered").asLong()));
+                }
+                out.add(new StreamStatus(stream.path("name").asText(), stream.path("state").path("messages").asLong(),
+                        stream.path("state").path("bytes").asLong(), consumers));
+            }
+        }
+        return out;
+    }
+
     private JsonNode get(String path) throws IOException {
         HttpURLConnection http = (HttpURLConnection) new URL(baseUrl + path).openConnection();
         http.setConnectTimeout(1000);

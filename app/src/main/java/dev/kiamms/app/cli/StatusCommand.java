@@ -5,6 +5,8 @@ import dev.kiamms.app.broker.BrokerMonitor;
 import dev.kiamms.app.service.InstanceLock;
 import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.app.service.RunState;
+import dev.kiamms.app.service.RunStats;
+import dev.kiamms.bus.DeadLetters;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -89,7 +91,21 @@ public final class StatusCommand implements Callable<Integer> {
             brokerUp = false;
             brokerLine = state.brokerUrl() + " NOT ANSWERING on " + monitor.baseUrl() + " (" + e.getMessage() + ")";
         }
+        List<BrokerMonitor.StreamStatus> streams = List.of();
+        if (brokerUp) {
+            try {
+                streams = monitor.jetStream();
+            } catch (IOException e) {
+                streams = List.of();
+            }
+        }
+        long deadLetters = new DeadLetters(paths.deadLetterDir()).count();
+        RunStats stats = RunStats.read(paths.statsFile()).orElse(null);
         j.put("brokerAnswering", brokerUp);
+        j.put("brokerRestarts", state.brokerRestarts());
+        j.put("jetStream", streams);
+        j.put("deadLetters", deadLetters);
+        j.put("handlers", stats == null ? Map.of() : stats.handlers());
         j.put("krossiamConnected", !krossiam.isEmpty());
         j.put("krossiamClients", krossiam);
         j.put("subjects", subjects);
@@ -102,6 +118,19 @@ public final class StatusCommand implements Callable<Integer> {
             row(out, "KrossIAM", krossiam.isEmpty() ? "not connected (no client named kiam)"
                     : "connected from " + String.join(", ", krossiam));
             row(out, "answering", subjects.isEmpty() ? "nothing" : String.join(", ", subjects));
+            for (BrokerMonitor.StreamStatus st : streams) {
+                StringBuilder line = new StringBuilder(st.name() + ": " + st.messages() + " messages, " + st.bytes() / 1024 + " KiB");
+                for (BrokerMonitor.ConsumerStatus c : st.consumers()) {
+                    line.append("; ").append(c.name()).append(" pending ").append(c.pending()).append(", unacked ")
+                            .append(c.ackPending()).append(", redelivered ").append(c.redelivered());
+                }
+                row(out, "jetstream", line.toString());
+            }
+            row(out, "dead letters", deadLetters + (deadLetters > 0 ? " (kiam-ms dead-letters list)" : ""));
+            if (stats != null) {
+                stats.handlers().forEach((name, c) -> row(out, "", name + ": " + c.handled() + " handled, " + c.failed()
+                        + " failed, " + c.refused() + " refused"));
+            }
             row(out, "config", state.config());
             row(out, "data", paths.dataDir().toString());
         }
@@ -109,7 +138,7 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     private static void row(PrintStream out, String label, String value) {
-        out.printf("  %-11s %s%n", label, value);
+        out.printf("  %-12s %s%n", label, value);
     }
 
     static String human(Duration d) {

@@ -23,7 +23,7 @@ public record Settings(
         debug = debug != null && debug;
         log = log != null ? log : new LogSettings(null, null, null, null);
         brokers = brokers != null ? List.copyOf(brokers) : List.of();
-        broker = broker != null ? broker : new BrokerSettings(null, null, null, null, null);
+        broker = broker != null ? broker : new BrokerSettings(null, null, null, null, null, null, null);
         service = service != null ? service : new ServiceSettings(null, null, null, null, null);
         mail = mail != null ? mail : new MailSettings(null, null, null, null, null);
         geoip = geoip != null ? geoip : new GeoIpSettings(null);
@@ -51,15 +51,32 @@ public record Settings(
             String host,
             Integer port,
             @JsonProperty("monitor_port") Integer monitorPort,
-            RestartSettings restarts) {
+            RestartSettings restarts,
+            @JsonProperty("server_name") String serverName,
+            JetStreamSettings jetstream) {
         public BrokerSettings {
             embedded = embedded == null || embedded;
             restarts = restarts != null ? restarts : new RestartSettings(null, null);
+            serverName = serverName == null ? "" : serverName.trim();
+            jetstream = jetstream != null ? jetstream : new JetStreamSettings(null, null);
             host = host == null || host.isBlank() ? "127.0.0.1" : host.trim();
             port = port == null ? 4222 : port;
             monitorPort = monitorPort == null ? 8222 : monitorPort;
             requirePort("broker.port", port);
             requirePort("broker.monitor_port", monitorPort);
+        }
+    }
+
+    /** How much of the audit and log stream the broker keeps (the oldest goes first). */
+    public record JetStreamSettings(
+            @JsonProperty("max_age_hours") Integer maxAgeHours,
+            @JsonProperty("max_bytes_mb") Integer maxBytesMb) {
+        public JetStreamSettings {
+            maxAgeHours = maxAgeHours == null ? 168 : maxAgeHours;
+            maxBytesMb = maxBytesMb == null ? 1024 : maxBytesMb;
+            if (maxAgeHours < 1 || maxBytesMb < 1) {
+                throw new IllegalArgumentException("broker.jetstream.max_age_hours and max_bytes_mb must be 1 or more");
+            }
         }
     }
 
@@ -79,15 +96,38 @@ public record Settings(
     public record ServiceSettings(
             @JsonProperty("queue_group") String queueGroup,
             Toggle events,
-            Toggle audits,
+            AuditSettings audits,
             Toggle logs,
             ActionsSettings actions) {
         public ServiceSettings {
             queueGroup = queueGroup == null || queueGroup.isBlank() ? "kiam-ms" : queueGroup.trim();
             events = events != null ? events : new Toggle(null);
-            audits = audits != null ? audits : new Toggle(null);
+            audits = audits != null ? audits : new AuditSettings(null, null);
             logs = logs != null ? logs : new Toggle(null);
             actions = actions != null ? actions : new ActionsSettings(null, null);
+        }
+    }
+
+    /** Audits: switched on or off, and how a failed audit is retried before it becomes a dead letter. */
+    public record AuditSettings(Boolean subscribe, RetrySettings retry) {
+        public AuditSettings {
+            subscribe = subscribe == null || subscribe;
+            retry = retry != null ? retry : new RetrySettings(null, null, null);
+        }
+    }
+
+    /** {@code max_attempts} deliveries in all, pauses doubling from {@code first_pause_seconds} up to {@code max_pause_seconds}. */
+    public record RetrySettings(
+            @JsonProperty("max_attempts") Integer maxAttempts,
+            @JsonProperty("first_pause_seconds") Integer firstPauseSeconds,
+            @JsonProperty("max_pause_seconds") Integer maxPauseSeconds) {
+        public RetrySettings {
+            maxAttempts = maxAttempts == null ? 5 : maxAttempts;
+            firstPauseSeconds = firstPauseSeconds == null ? 10 : firstPauseSeconds;
+            maxPauseSeconds = maxPauseSeconds == null ? 600 : maxPauseSeconds;
+            if (maxAttempts < 1 || firstPauseSeconds < 1 || maxPauseSeconds < firstPauseSeconds) {
+                throw new IllegalArgumentException("service.audits.retry needs max_attempts >= 1 and 1 <= first_pause_seconds <= max_pause_seconds");
+            }
         }
     }
 

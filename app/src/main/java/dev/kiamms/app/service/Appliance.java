@@ -10,6 +10,8 @@ import dev.kiamms.app.broker.ManagedBroker;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.bus.DeadLetters;
+import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.bus.MessageBus;
 import dev.kiamms.bus.QuietErrorListener;
 import dev.kiamms.iplocation.GeoIpDatabase;
@@ -31,6 +33,7 @@ import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.EnvelopeValidator;
 
 import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -59,6 +62,8 @@ public final class Appliance {
     private static final Duration BROKER_START_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration BROKER_STOP_GRACE = Duration.ofSeconds(10);
+    /** Longer than the slowest audit mail (every MTA's time-outs in a row), so the broker never resends one still in progress. */
+    private static final Duration AUDIT_ACK_WAIT = Duration.ofMinutes(5);
 
     /** What {@code start} prints when the appliance is ready. */
     public record Ready(String brokerUrlMasked, String natsServerVersion, List<String> subjects, Duration startup) {
@@ -74,6 +79,13 @@ public final class Appliance {
     private final CompletableFuture<Integer> terminated = new CompletableFuture<>();
 
     private InstanceLock lock;
+    private DurableEvents durable;
+    private final java.util.concurrent.ScheduledExecutorService statsWriter = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "kiam-ms-stats");
+                t.setDaemon(true);
+                return t;
+            });
     private BrokerSupervisor broker;
     private RunState state;
     private Connection connection;
@@ -114,8 +126,9 @@ public final class Appliance {
             prepareMail();
             BrokerCredentials credentials = BrokerCredentials.loadOrCreate(paths.credentialsFile());
             Path logDir = OwnerOnlyFiles.directory(logDir());
-            BrokerConfigWriter.BrokerLayout layout = new BrokerConfigWriter.BrokerLayout(b.host(), b.port(),
-                    b.monitorPort(), paths.natsPidFile(), logDir.resolve("nats-server.log"), settings.debug());
+            BrokerConfigWriter.BrokerLayout layout = new BrokerConfigWriter.BrokerLayout(serverName(), b.host(), b.port(),
+                    b.monitorPort(), paths.natsPidFile(), logDir.resolve("nats-server.log"),
+                    OwnerOnlyFiles.directory(paths.jetStreamDir()), settings.debug());
             BrokerConfigWriter.write(paths.natsConfigFile(), layout, credentials);
 
             Settings.RestartSettings r = b.restarts();
@@ -126,6 +139,7 @@ public final class Appliance {
 
             connection = connectSubscribers(credentials);
             List<String> subjects = subscribe();
+            startStatsWriter();
 
             String version = natsServerVersion(b.monitorPort());
             state = new RunState(ProcessHandle.current().pid(), Version.current(), Instant.now().toString(),
@@ -161,8 +175,15 @@ public final class Appliance {
             return;
         }
         stopped = true;
+        statsWriter.shutdownNow();
+        if (durable != null && !durable.drain(DRAIN_TIMEOUT)) {
+            LOG.warning("an audit still in progress after " + DRAIN_TIMEOUT.toSeconds() + " s was left unacknowledged; the broker delivers it again at the next start");
+        }
         if (bus != null && !bus.drain(DRAIN_TIMEOUT)) {
             LOG.warning("messages still in progress after " + DRAIN_TIMEOUT.toSeconds() + " s were abandoned; their requesters get no reply");
+        }
+        if (durable != null) {
+            durable.close();
         }
         if (connection != null) {
             try {
@@ -272,7 +293,7 @@ public final class Appliance {
         return Nats.connect(options);
     }
 
-    private List<String> subscribe() {
+    private List<String> subscribe() throws IOException {
         EnvelopeCodec codec = new EnvelopeCodec();
         Intake intake = new Intake(codec, new EnvelopeValidator(), MicroClock.system());
         List<ActionHandler<?>> actions = new ArrayList<>();
@@ -292,12 +313,53 @@ public final class Appliance {
             }
             if (settings.service().audits().subscribe()) {
                 eventHandlers.add(new AccountAddEmailHandler(composer, delivery::get));
-                eventPatterns.add(Subjects.AUDIT_PREFIX + "*");
             }
         }
         EventPipeline events = new EventPipeline(intake, stats, eventHandlers);
         bus = new MessageBus(connection, settings.service().queueGroup(), new ActionPipeline(intake, stats), events, codec);
-        return bus.subscribe(actions, eventPatterns);
+        List<String> subjects = new ArrayList<>(bus.subscribe(actions, eventPatterns));
+        try {
+            Settings.JetStreamSettings js = settings.broker().jetstream();
+            DurableEvents.ensureStream(connection, new DurableEvents.StreamLimits(Duration.ofHours(js.maxAgeHours()),
+                    js.maxBytesMb() * 1024L * 1024L));
+            Settings.RetrySettings r = settings.service().audits().retry();
+            durable = new DurableEvents(connection, events, codec, new DeadLetters(paths.deadLetterDir()),
+                    new DurableEvents.RetryPolicy(r.maxAttempts(), Duration.ofSeconds(r.firstPauseSeconds()),
+                            Duration.ofSeconds(r.maxPauseSeconds())), AUDIT_ACK_WAIT);
+            if (settings.service().audits().subscribe() && mailEnabled()) {
+                durable.consume(DurableEvents.AUDIT_CONSUMER, Subjects.AUDIT_PREFIX + ">");
+                subjects.add(Subjects.AUDIT_PREFIX + "> (stream " + DurableEvents.STREAM + ")");
+            }
+        } catch (JetStreamApiException e) {
+            throw new IOException("JetStream: " + e.getMessage(), e);
+        }
+        return subjects;
+    }
+
+    /** Every few seconds the counters go to a file, for 'kiam-ms status' in another process. */
+    private void startStatsWriter() {
+        statsWriter.scheduleWithFixedDelay(() -> {
+            try {
+                RunStats.of(stats, durable == null ? 0 : durable.deadLettered()).write(paths.statsFile());
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.FINE, "stats file", e);
+            }
+        }, 0, 2, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** Unique per host and port, as JetStream needs in a cluster. */
+    private String serverName() {
+        String configured = settings.broker().serverName();
+        if (!configured.isEmpty()) {
+            return configured;
+        }
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        return "kiam-ms-" + host.replaceAll("[^A-Za-z0-9-]", "-") + "-" + settings.broker().port();
     }
 
     private String natsServerVersion(int monitorPort) {

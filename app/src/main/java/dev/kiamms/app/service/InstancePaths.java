@@ -52,6 +52,18 @@ public record InstancePaths(Path home, Path configFile, boolean configGiven, Pat
         return dataDir.resolve("run").resolve("kiam-ms.lock");
     }
 
+    public Path jetStreamDir() {
+        return dataDir.resolve("jetstream");
+    }
+
+    public Path deadLetterDir() {
+        return dataDir.resolve("dead-letters");
+    }
+
+    public Path statsFile() {
+        return dataDir.resolve("run").resolve("stats.json");
+    }
+
     public Path stateFile() {
         return dataDir.resolve("run").resolve("kiam-ms.json");
     }

@@ -13,14 +13,24 @@ import java.nio.file.Path;
 final class TestInstance {
 
     final Path dir;
-    final int port = FreePorts.next();
-    final int monitorPort = FreePorts.next();
+    final int port;
+    final int monitorPort;
     final InstancePaths paths;
 
     TestInstance(Path dir, String extraYaml) throws IOException {
         this.dir = dir;
+        this.port = FreePorts.next();
+        this.monitorPort = FreePorts.next();
         Path config = dir.resolve("kiam-ms.yaml");
         Files.writeString(config, "broker:\n  port: " + port + "\n  monitor_port: " + monitorPort + "\n" + extraYaml);
+        this.paths = InstancePaths.of(config, dir.resolve("data"));
+    }
+
+    /** For a configuration the test wrote itself. */
+    TestInstance(Path dir, Path config, int port, int monitorPort) {
+        this.dir = dir;
+        this.port = port;
+        this.monitorPort = monitorPort;
         this.paths = InstancePaths.of(config, dir.resolve("data"));
     }
 

@@ -1,0 +1,114 @@
+package dev.kiamms.app.cli;
+
+import dev.kiamms.app.KiamMsException;
+import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.service.InstancePaths;
+import dev.kiamms.bus.DeadLetters;
+import dev.kiamms.bus.KrossIamClient;
+import dev.kiamms.pipeline.MicroClock;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "dead-letters",
+        description = "Audits that failed after their last attempt: list them, or replay them once the cause is fixed.",
+        subcommands = {DeadLettersCommand.ListLetters.class, DeadLettersCommand.Replay.class})
+public final class DeadLettersCommand {
+
+    @Command(name = "list", description = "List the dead letters, oldest first.",
+            footer = {"", "Examples:", "  kiam-ms dead-letters list", "  kiam-ms dead-letters list --json"})
+    static final class ListLetters implements Callable<Integer> {
+        @Mixin
+        InstanceOptions instance;
+
+        @Mixin
+        OutputOptions output;
+
+        @Override
+        public Integer call() throws IOException {
+            InstancePaths paths = instance.paths();
+            List<DeadLetters.Letter> letters = new DeadLetters(paths.deadLetterDir()).list();
+            if (output.json()) {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                for (DeadLetters.Letter l : letters) {
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("id", l.id());
+                    r.put("subject", l.subject());
+                    r.put("reqid", l.reqid());
+                    r.put("attempts", l.attempts());
+                    r.put("failedAt", l.failedAt());
+                    r.put("reason", l.reason());
+                    r.put("mayHaveBeenDelivered", l.mayHaveBeenDelivered());
+                    rows.add(r);
+                }
+                output.printJson(System.out, rows);
+            } else if (letters.isEmpty()) {
+                System.out.println("no dead letters in " + paths.deadLetterDir());
+            } else {
+                for (DeadLetters.Letter l : letters) {
+                    System.out.println(l.id() + "  " + l.subject() + "  " + l.attempts() + " attempt(s)"
+                            + (l.mayHaveBeenDelivered() ? "  MAY HAVE BEEN DELIVERED" : "") + "\n    " + l.reason());
+                }
+                System.out.println(letters.size() + " dead letter(s); replay with: kiam-ms dead-letters replay ID... or --all");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "replay",
+            description = "Publish dead letters again, as KrossIAM would (same reqid and payload, a new send time), "
+                    + "and remove them once published. Start kiam-ms first: the audit is handled by the running appliance.",
+            footer = {"", "A letter marked MAY HAVE BEEN DELIVERED is only replayed when named or with --all: its mail may arrive twice.",
+                    "", "Examples:", "  kiam-ms dead-letters replay 20261123-051640-862-3dd7b3ec...", "  kiam-ms dead-letters replay --all"})
+    static final class Replay implements Callable<Integer> {
+        @Parameters(paramLabel = "ID", arity = "0..*", description = "Dead letters to replay (see 'dead-letters list').")
+        List<String> ids = new ArrayList<>();
+
+        @Option(names = "--all", description = "Replay every dead letter.")
+        boolean all;
+
+        @Mixin
+        InstanceOptions instance;
+
+        @Mixin
+        KrossIamConnection connection;
+
+        @Override
+        public Integer call() throws Exception {
+            if (ids.isEmpty() && !all) {
+                throw new KiamMsException(KiamMsException.CONFIG, "name the dead letters to replay, or give --all");
+            }
+            InstancePaths paths = instance.paths();
+            LoadedConfig config = instance.loadConfig(paths);
+            DeadLetters store = new DeadLetters(paths.deadLetterDir());
+            List<DeadLetters.Letter> letters = new ArrayList<>();
+            if (all) {
+                letters.addAll(store.list());
+            }
+            for (String id : ids) {
+                letters.add(store.get(id).orElseThrow(() -> new KiamMsException(KiamMsException.FAILURE,
+                        "no dead letter " + id + " in " + paths.deadLetterDir() + "; see 'kiam-ms dead-letters list'")));
+            }
+            MicroClock clock = MicroClock.system();
+            try (KrossIamClient client = connection.connect(connection.url(paths, config))) {
+                for (DeadLetters.Letter l : letters) {
+                    client.connection().publish(l.subject(), DeadLetters.replayBody(l, clock.nowMicros()));
+                    client.flush(Duration.ofSeconds(5));
+                    store.remove(l.id());
+                    System.out.println("replayed " + l.id() + " on " + l.subject());
+                }
+            }
+            return 0;
+        }
+    }
+}

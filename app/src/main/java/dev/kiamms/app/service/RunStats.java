@@ -1,0 +1,39 @@
+package dev.kiamms.app.service;
+
+import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.pipeline.HandlerStats;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The running appliance's counters, written every few seconds to {@code <data>/run/stats.json}
+ * for {@code status}: per handler what was handled, failed and refused, and the dead letters made.
+ */
+public record RunStats(String at, Map<String, HandlerStats.Counts> handlers, long deadLettered) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static RunStats of(HandlerStats stats, long deadLettered) {
+        return new RunStats(Instant.now().toString(), stats.snapshot(), deadLettered);
+    }
+
+    public void write(Path file) throws IOException {
+        OwnerOnlyFiles.directory(file.getParent());
+        OwnerOnlyFiles.write(file, JSON.writeValueAsBytes(this));
+    }
+
+    public static Optional<RunStats> read(Path file) {
+        try {
+            return Files.isRegularFile(file) ? Optional.of(JSON.readValue(file.toFile(), RunStats.class)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+}

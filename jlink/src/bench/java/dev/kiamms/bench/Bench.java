@@ -1,0 +1,693 @@
+package dev.kiamms.bench;
+
+import dev.kiamms.bus.KrossIamClient;
+import dev.kiamms.iplocation.IpLocationRequest;
+import dev.kiamms.mail.AccountAddEmailAudit;
+import dev.kiamms.mail.VerifyEmailRequest;
+import dev.kiamms.pipeline.MicroClock;
+import dev.kiamms.protocol.EnvelopeCodec;
+import dev.kiamms.protocol.ProtocolVersion;
+import dev.kiamms.protocol.Subjects;
+
+import com.maxmind.geoip2.DatabaseReader;
+import com.maxmind.geoip2.model.CityResponse;
+
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
+import java.util.stream.Stream;
+
+import static dev.kiamms.bench.Report.MISS;
+import static dev.kiamms.bench.Report.PASS;
+import static dev.kiamms.bench.Report.f0;
+import static dev.kiamms.bench.Report.f1;
+import static dev.kiamms.bench.Report.f2;
+import static dev.kiamms.bench.Report.mb;
+import static dev.kiamms.bench.Report.ms;
+
+/**
+ * The kiam-ms benchmark (issue 6): the built archive, unpacked and started as an operator would,
+ * measured against the ceiling of the same broker and the same client. See scripts/bench.
+ */
+public final class Bench {
+
+    // Targets of issue 6.
+    static final double TARGET_RATE_RATIO = 0.8;
+    static final double TARGET_P99_RATIO = 1.5;
+    static final double TARGET_MAILS_PER_S = 500;
+    static final double TARGET_START_MS = 1500;
+    static final double TARGET_STATUS_MS = 500;
+    static final long TARGET_ARCHIVE_BYTES = 60_000_000L;
+    static final long TARGET_JVM_RSS_BYTES = 150_000_000L;
+
+    static final String IPLOCATION = Subjects.action("iplocation");
+    static final String SENDVERIFYEMAIL = Subjects.action("sendverifyemail");
+    static final String ACCOUNTADDEMAIL = Subjects.audit("accountaddemail");
+
+    /** In MaxMind's GeoIP2-City-Test.mmdb (../shared/geoip/README.md). */
+    static final String[] TEST_DB_ADDRESSES = {"81.2.69.142", "2.125.160.216", "89.160.20.112", "175.16.199.1",
+            "216.160.83.56"};
+    static final String[] LOCALES = {"en-us", "zh-cn"};
+
+    private final Map<String, String> opts;
+    private final Report report = new Report();
+    private final Path out;
+    private final Duration warmup;
+    private final Duration measure;
+    private final int[] concurrencies;
+    private final int[] mailConcurrencies;
+    private final int maxSamples;
+    private final boolean jfr;
+    private final List<String> failures = new ArrayList<>();
+    private final List<Double> phaseStarts = new ArrayList<>();
+
+    private Installed installed;
+    private SmtpSink sink;
+    private Path workDir;
+    private int brokerPort;
+    private int monitorPort;
+    private Path testDb;
+    private Path fullDb;
+    private final Map<Integer, LoadDriver.Cell> ceiling = new LinkedHashMap<>();
+
+    private Bench(Map<String, String> opts) {
+        this.opts = opts;
+        Path root = Path.of(opts.getOrDefault("root", ".")).toAbsolutePath().normalize();
+        this.out = Path.of(opts.getOrDefault("out", root.resolve("target/bench").toString()));
+        this.warmup = Duration.ofMillis((long) (Double.parseDouble(opts.getOrDefault("warmup", "3")) * 1000));
+        this.measure = Duration.ofMillis((long) (Double.parseDouble(opts.getOrDefault("measure", "10")) * 1000));
+        this.concurrencies = ints(opts.getOrDefault("concurrency", "1,16,64"));
+        this.mailConcurrencies = ints(opts.getOrDefault("mail-concurrency", "1,16"));
+        this.maxSamples = Integer.parseInt(opts.getOrDefault("max-samples", "2000000"));
+        this.jfr = opts.containsKey("jfr");
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument " + args[i]);
+            }
+            String key = args[i].substring(2);
+            if (key.equals("jfr")) {
+                opts.put(key, "true");
+            } else {
+                opts.put(key, args[++i]);
+            }
+        }
+        System.exit(new Bench(opts).run());
+    }
+
+    private int run() throws Exception {
+        long t0 = System.nanoTime();
+        Path archive = Path.of(required("archive"));
+        testDb = Path.of(required("test-db"));
+        fullDb = opts.containsKey("full-db") ? Path.of(opts.get("full-db")) : null;
+        LocalDateTime now = LocalDateTime.now();
+        String stamp = now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Files.createDirectories(out);
+        workDir = Files.createTempDirectory("kiam-ms-bench-");
+        installed = Installed.unpack(archive, workDir);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            installed.killLeftovers();
+            if (sink != null) {
+                sink.close();
+            }
+        }));
+        brokerPort = freePort();
+        monitorPort = freePort();
+
+        report.settings.put("date", now.toString());
+        report.settings.put("summary", "warm-up " + warmup.toMillis() / 1000.0 + " s + measure " + measure.toMillis() / 1000.0
+                + " s per cell, concurrency " + Arrays.toString(concurrencies) + " (iplocation), "
+                + Arrays.toString(mailConcurrencies) + " (sendverifyemail); loopback only; MB = 10^6 bytes");
+        report.settings.put("warmupSeconds", warmup.toMillis() / 1000.0);
+        report.settings.put("measureSeconds", measure.toMillis() / 1000.0);
+        report.settings.put("archive", archive.toString());
+        report.settings.put("testDb", testDb.toString());
+        report.settings.put("fullDb", fullDb == null ? null : fullDb.toString());
+        machine(archive);
+
+        sink = startSink();
+        report.machine.put("SMTP sink", sink.kind());
+        System.err.println("bench: unpacked into " + workDir + "; SMTP sink: " + sink.kind() + " on port " + sink.port());
+
+        long unpacked = treeSize(installed.home);
+        long archiveBytes = Files.size(archive);
+
+        phase("ceiling and mail", this::ceilingAndMailPhase);
+        Proc.Rss[] testDbRss = new Proc.Rss[2];
+        phase("iplocation, test DB", () -> ipLocationPhase("iplocation test DB", "test", testDb, testDbAddresses(), testDbRss));
+        Proc.Rss[] fullDbRss = new Proc.Rss[2];
+        if (fullDb != null) {
+            phase("iplocation, full DB", () -> ipLocationPhase("iplocation full DB", "full", fullDb, fullDbAddresses(), fullDbRss));
+        } else {
+            report.note("no full-size City database given (--full-db): the full-DB rows are missing");
+        }
+        phase("start-up", this::startupPhase);
+
+        // Footprint.
+        String s = "footprint";
+        report.add(row(s, "archive (tar.gz)", mb(archiveBytes), "<= 60 MB", verdict(archiveBytes <= TARGET_ARCHIVE_BYTES),
+                Map.of("bytes", archiveBytes)));
+        report.add(row(s, "unpacked distribution", mb(unpacked), "", "", Map.of("bytes", unpacked)));
+        rssRows(s, "test DB", testDbRss);
+        rssRows(s, "full DB", fullDbRss);
+
+        report.settings.put("benchSeconds", Math.round((System.nanoTime() - t0) / 1e9));
+        for (String f : failures) {
+            report.note("FAILED: " + f);
+        }
+        Path json = out.resolve("bench-" + stamp + ".json");
+        Path txt = out.resolve("bench-" + stamp + ".txt");
+        report.settings.put("files", List.of(json.toString(), txt.toString()));
+        report.write(json, txt);
+        System.out.print(report.text());
+        System.out.println();
+        System.out.println("written: " + json + " and " + txt + " (" + Math.round((System.nanoTime() - t0) / 1e9) + " s)");
+        sink.close();
+        deleteTree(workDir);
+        return failures.isEmpty() ? 0 : 1;
+    }
+
+    // ---- phases -------------------------------------------------------------------------------
+
+    private interface PhaseBody {
+        void run() throws Exception;
+    }
+
+    private void phase(String name, PhaseBody body) {
+        System.err.println("bench: phase " + name);
+        try {
+            body.run();
+        } catch (Exception e) {
+            e.printStackTrace();
+            failures.add(name + ": " + e);
+        }
+    }
+
+    /**
+     * The ceiling, with kiam-ms running but iplocation switched off so that the responder has the
+     * very subject, payload and queue group; then the mail actions into the sink.
+     */
+    private void ceilingAndMailPhase() throws Exception {
+        Path config = config("ceiling", false, testDb);
+        try (Installed.Running app = installed.start(config, jfrOpts("ceiling-mail"), "ceiling")) {
+            phaseStarts.add(app.startToReadyMs);
+            Map<String, String> creds = installed.credentials();
+            Process responder = startResponder(creds.get("mss"));
+            try (Connection nc = connectKiam(creds.get("kiam"))) {
+                LoadDriver driver = new LoadDriver(nc, IPLOCATION, ipPayloads(TEST_DB_ADDRESSES), Duration.ofSeconds(10));
+                driver.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
+                long natsPid = app.natsServerPid();
+                for (int c : concurrencies) {
+                    Proc.CpuWindow cpu = cpuWindow(responder.pid(), natsPid);
+                    LoadDriver.Cell cell = driver.run("ceiling", c, warmup, measure, maxSamples, cpu::begin, cpu::end);
+                    ceiling.put(c, cell);
+                    cell(cell, cpu);
+                    report.add(requestRow("ceiling (same subject, bare responder)", cell, cpu, "", "", ""));
+                }
+            } finally {
+                stopResponder(responder);
+            }
+            mail(app);
+            audits(app);
+        }
+    }
+
+    private void ipLocationPhase(String section, String label, Path db, String[] addresses, Proc.Rss[] rssOut)
+            throws Exception {
+        Path config = config(label, true, db);
+        try (Installed.Running app = installed.start(config, jfrOpts("iplocation-" + label), label)) {
+            phaseStarts.add(app.startToReadyMs);
+            Map<String, String> creds = installed.credentials();
+            try (Connection nc = connectKiam(creds.get("kiam"))) {
+                LoadDriver driver = new LoadDriver(nc, IPLOCATION, ipPayloads(addresses), Duration.ofSeconds(10));
+                driver.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
+                long natsPid = app.natsServerPid();
+                for (int c : concurrencies) {
+                    Proc.CpuWindow cpu = cpuWindow(app.jvmPid(), natsPid);
+                    boolean last = c == concurrencies[concurrencies.length - 1];
+                    Proc.RssSampler rss = last ? new Proc.RssSampler(Map.of("jvm", app.jvmPid(), "nats", natsPid)) : null;
+                    LoadDriver.Cell cell;
+                    try {
+                        cell = driver.run(section, c, warmup, measure, maxSamples, cpu::begin, cpu::end);
+                    } finally {
+                        if (rss != null) {
+                            rss.close();
+                            rssOut[0] = rss.peak("jvm");
+                            rssOut[1] = rss.peak("nats");
+                        }
+                    }
+                    cell(cell, cpu);
+                    LoadDriver.Cell base = ceiling.get(c);
+                    if (base == null || base.count() == 0) {
+                        report.add(requestRow(section + " (" + addresses.length + " addresses)", cell, cpu,
+                                "no ceiling", "", ""));
+                        continue;
+                    }
+                    double rate = cell.perSecond() / base.perSecond();
+                    double p99 = cell.p99us() / base.p99us();
+                    List<String> missed = new ArrayList<>();
+                    if (rate < TARGET_RATE_RATIO) {
+                        missed.add("rate");
+                    }
+                    if (p99 > TARGET_P99_RATIO) {
+                        missed.add("p99");
+                    }
+                    if (cell.errors() > 0) {
+                        missed.add("errors");
+                    }
+                    String result = missed.isEmpty() ? PASS : MISS + " (" + String.join(", ", missed) + ")";
+                    Report.Row r = requestRow(section + " (" + addresses.length + " addresses)", cell, cpu,
+                            f2(rate) + "x, " + f2(p99) + "x", ">= 0.80x rate, <= 1.50x p99", result);
+                    r.data().put("rateRatio", rate);
+                    r.data().put("p99Ratio", p99);
+                    report.add(r);
+                }
+            }
+        }
+    }
+
+    private void mail(Installed.Running app) throws Exception {
+        Map<String, String> creds = installed.credentials();
+        try (Connection nc = connectKiam(creds.get("kiam"))) {
+            LongFunction<Object> payloads = seq -> new VerifyEmailRequest("Verify your email address", "bench-user",
+                    "Bench User <bench-" + (seq % 1000) + "@example.com>",
+                    "https://iam.example.com/verify?token=" + Long.toHexString(seq * 2654435761L), "en-us", "in 30 minutes");
+            LoadDriver driver = new LoadDriver(nc, SENDVERIFYEMAIL, payloads, Duration.ofSeconds(30));
+            long natsPid = app.natsServerPid();
+            for (int c : mailConcurrencies) {
+                long mails0 = sink.messages();
+                long sessions0 = sink.sessions();
+                Proc.CpuWindow cpu = cpuWindow(app.jvmPid(), natsPid);
+                LoadDriver.Cell cell = driver.run("sendverifyemail", c, warmup, measure, maxSamples, cpu::begin, cpu::end);
+                Thread.sleep(200);
+                long mails = sink.messages() - mails0;
+                long sessions = sink.sessions() - sessions0;
+                cell(cell, cpu);
+                boolean judged = c == 16;
+                String result = judged ? verdict(cell.perSecond() >= TARGET_MAILS_PER_S && cell.errors() == 0) : "";
+                Report.Row r = requestRow("sendverifyemail -> SMTP sink", cell, cpu, "",
+                        judged ? ">= 500 mails/s at C=16" : "", result);
+                r.data().put("sinkMails", mails);
+                r.data().put("sinkSessions", sessions);
+                report.add(r);
+                report.note(String.format(Locale.ROOT, "sendverifyemail C=%d: the sink counted %d mails in %d SMTP sessions "
+                        + "(warm-up included; %.3f sessions per mail)", c, mails, sessions,
+                        mails == 0 ? 0.0 : (double) sessions / mails));
+            }
+        }
+    }
+
+    /** Publishes N audits at once, as fast as one connection can, and waits for N mails in the sink. */
+    private void audits(Installed.Running app) throws Exception {
+        int n = Integer.parseInt(opts.getOrDefault("audits", "1000"));
+        Map<String, String> creds = installed.credentials();
+        EnvelopeCodec codec = new EnvelopeCodec();
+        MicroClock clock = MicroClock.system();
+        long natsPid = app.natsServerPid();
+        try (Connection nc = connectKiam(creds.get("kiam"))) {
+            long base = sink.messages();
+            Proc.CpuWindow cpu = cpuWindow(app.jvmPid(), natsPid);
+            cpu.begin();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                AccountAddEmailAudit a = new AccountAddEmailAudit("new-" + i + "@example.com", "bench-user",
+                        "https://iam.example.com", "en-us", List.of("owner-" + i + "@example.com"),
+                        "A new email address was added to your account");
+                nc.publish(ACCOUNTADDEMAIL, codec.encodeEnvelope(ProtocolVersion.SERVER.toString(), clock.nowMicros(),
+                        KrossIamClient.newReqid(), a));
+            }
+            nc.flush(Duration.ofSeconds(10));
+            double publishSeconds = (System.nanoTime() - t0) / 1e9;
+            long last = base;
+            long lastChange = System.nanoTime();
+            long hardEnd = t0 + TimeUnit.SECONDS.toNanos(90);
+            while (last - base < n && System.nanoTime() - lastChange < TimeUnit.SECONDS.toNanos(10)
+                    && System.nanoTime() < hardEnd) {
+                Thread.sleep(5);
+                long m = sink.messages();
+                if (m != last) {
+                    last = m;
+                    lastChange = System.nanoTime();
+                }
+            }
+            cpu.end();
+            long delivered = last - base;
+            double seconds = (lastChange - t0) / 1e9;
+            double rate = seconds > 0 ? delivered / seconds : 0;
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("published", n);
+            data.put("publishSeconds", publishSeconds);
+            data.put("delivered", delivered);
+            data.put("seconds", seconds);
+            data.put("perSecond", rate);
+            data.put("cpuMicrosPerAudit", cpu.perUnit(delivered));
+            int dropped = countLogLines(installed.home.resolve("data/logs"), "dropped");
+            data.put("logLinesDropped", dropped);
+            report.cells.add(Map.of("scenario", "audit accountaddemail burst", "figures", data));
+            Map<String, Double> per = cpu.perUnit(delivered);
+            report.add(new Report.Row("audits (accountaddemail -> sink)", "burst of " + n + " published in "
+                    + f2(publishSeconds) + " s", f0(rate) + " audits/s", "", "", "", "",
+                    cpuText(per), "all " + n + " mailed",
+                    delivered == n ? PASS : MISS + " (" + (n - delivered) + " lost)", data));
+            report.note(String.format(Locale.ROOT, "audits: %d of %d mailed, last one %.2f s after the first publish;"
+                    + " %d 'dropped' lines in the kiam-ms log", delivered, n, seconds, dropped));
+        }
+    }
+
+    private void startupPhase() throws Exception {
+        int runs = Integer.parseInt(opts.getOrDefault("starts", "5"));
+        Path config = config("startup", true, testDb);
+        List<Double> starts = new ArrayList<>();
+        List<Double> selfReported = new ArrayList<>();
+        List<Double> statuses = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            try (Installed.Running app = installed.start(config, null, "startup")) {
+                starts.add(app.startToReadyMs);
+                selfReported.add(readyIn(app.readyLine));
+                if (i == 0) {
+                    for (int k = 0; k < runs; k++) {
+                        statuses.add(installed.statusMillis(config));
+                    }
+                }
+            }
+        }
+        double start = median(starts);
+        double status = median(statuses);
+        String s = "start-up";
+        report.add(row(s, "kiam-ms start -> ready line (median of " + runs + ")", f0(start) + " ms", "<= 1500 ms",
+                verdict(start <= TARGET_START_MS), Map.of("medianMs", start, "runsMs", starts,
+                        "selfReportedReadyInMs", selfReported, "earlierPhaseStartsMs", phaseStarts)));
+        report.add(row(s, "kiam-ms status wall time (median of " + runs + ")", f0(status) + " ms", "<= 500 ms",
+                verdict(status <= TARGET_STATUS_MS), Map.of("medianMs", status, "runsMs", statuses)));
+        report.note("start -> ready: wall time from spawning bin/kiam-ms start to reading its ready line; runs "
+                + fmtList(starts) + " ms; kiam-ms' own 'ready in' figures " + fmtList(selfReported) + " ms; status runs "
+                + fmtList(statuses) + " ms");
+    }
+
+    // ---- pieces -------------------------------------------------------------------------------
+
+    private Path config(String name, boolean ipLocation, Path db) throws IOException {
+        StringBuilder y = new StringBuilder();
+        y.append("broker:\n  port: ").append(brokerPort).append("\n  monitor_port: ").append(monitorPort).append('\n');
+        if (!ipLocation) {
+            y.append("service:\n  actions:\n    ip_location:\n      subscribe: false\n");
+        }
+        y.append("geoip:\n  path: \"").append(db.toAbsolutePath()).append("\"\n");
+        y.append("mail:\n  mtas:\n    - name: sink\n      host: 127.0.0.1\n      port: ").append(sink.port())
+                .append("\n      ssl: false\n      sender: noreply@example.com\n");
+        return installed.writeConfig(name, y.toString());
+    }
+
+    private String jfrOpts(String label) {
+        if (!jfr) {
+            return null;
+        }
+        return "-XX:StartFlightRecording=filename=" + out.resolve("kiam-ms-" + label + ".jfr").toAbsolutePath()
+                + ",settings=profile";
+    }
+
+    private Connection connectKiam(String password) throws IOException, InterruptedException {
+        return Nats.connect(KrossIamClient.options("nats://kiam:" + password + "@127.0.0.1:" + brokerPort).build());
+    }
+
+    /** The ceiling responder, on the appliance's own runtime with the launcher's JVM options. */
+    private Process startResponder(String mssPassword) throws IOException, InterruptedException {
+        Path benchClasses = Path.of(URIish(Bench.class.getProtectionDomain().getCodeSource().getLocation()));
+        String cp = benchClasses + File.pathSeparator + installed.home.resolve("lib") + File.separator + "*";
+        ProcessBuilder pb = new ProcessBuilder(installed.home.resolve("runtime/bin/java").toString(),
+                "-Xmx128m", "-XX:+UseSerialGC", "-Dfile.encoding=UTF-8", "-cp", cp, CeilingResponder.class.getName(),
+                "nats://127.0.0.1:" + brokerPort, "mss", mssPassword, IPLOCATION, "kiam-ms");
+        pb.redirectError(workDir.resolve("responder.err").toFile());
+        Process p = pb.start();
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = r.readLine();
+        if (!"ready".equals(line)) {
+            p.destroyForcibly();
+            throw new IOException("ceiling responder did not start: " + Files.readString(workDir.resolve("responder.err")));
+        }
+        return p;
+    }
+
+    private static String URIish(java.net.URL url) {
+        try {
+            return Path.of(url.toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            return url.getPath();
+        }
+    }
+
+    private static void stopResponder(Process p) throws InterruptedException {
+        try (OutputStream in = p.getOutputStream()) {
+            in.flush();
+        } catch (IOException ignored) {
+            // gone already
+        }
+        if (!p.waitFor(5, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+    }
+
+    private SmtpSink startSink() throws IOException, InterruptedException {
+        String bin = opts.get("smtp-sink");
+        if (bin != null && !bin.isBlank()) {
+            try {
+                return SmtpSink.Postfix.start(Path.of(bin), Path.of(opts.get("smtp-sink-lib")), workDir, freePort());
+            } catch (IOException e) {
+                report.note("postfix smtp-sink could not run (" + e.getMessage() + "); the in-harness Java sink was used");
+            }
+        } else {
+            report.note("no postfix smtp-sink given (--smtp-sink); the in-harness Java sink was used");
+        }
+        return new SmtpSink.InProcess();
+    }
+
+    private Proc.CpuWindow cpuWindow(long serverPid, long natsPid) {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        pids.put("server", serverPid);
+        pids.put("nats", natsPid);
+        pids.put("client", ProcessHandle.current().pid());
+        return new Proc.CpuWindow(pids);
+    }
+
+    private void cell(LoadDriver.Cell cell, Proc.CpuWindow cpu) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cell", cell);
+        m.put("cpuMicrosPerRequest", cpu.perUnit(cell.count()));
+        report.cells.add(m);
+        System.err.printf(Locale.ROOT, "bench:   %-22s C=%-3d %9.0f/s p50 %s p99 %s p99.9 %s ms, %d errors%s; cpu us/op %s%n",
+                cell.scenario(), cell.concurrency(), cell.perSecond(), ms(cell.p50us()), ms(cell.p99us()),
+                ms(cell.p999us()), cell.errors(), cell.firstError() == null ? "" : " (" + cell.firstError() + ")",
+                cpuText(cpu.perUnit(cell.count())));
+    }
+
+    private Report.Row requestRow(String section, LoadDriver.Cell cell, Proc.CpuWindow cpu, String vs, String target,
+                                  String result) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("concurrency", cell.concurrency());
+        data.put("perSecond", cell.perSecond());
+        data.put("p50Ms", cell.p50us() / 1000);
+        data.put("p99Ms", cell.p99us() / 1000);
+        data.put("p999Ms", cell.p999us() / 1000);
+        data.put("count", cell.count());
+        data.put("errors", cell.errors());
+        data.put("cpuMicrosPerRequest", cpu.perUnit(cell.count()));
+        String unit = cell.scenario().equals("sendverifyemail") ? " mails/s" : " req/s";
+        String errors = cell.errors() == 0 ? "" : " (" + cell.errors() + " errors)";
+        return new Report.Row(section, "C=" + cell.concurrency(), f0(cell.perSecond()) + unit + errors,
+                ms(cell.p50us()), ms(cell.p99us()), ms(cell.p999us()), vs, cpuText(cpu.perUnit(cell.count())), target,
+                result, data);
+    }
+
+    private static Report.Row row(String section, String measurement, String value, String target, String result,
+                                  Map<String, Object> data) {
+        return new Report.Row(section, measurement, value, "", "", "", "", "", target, result, new LinkedHashMap<>(data));
+    }
+
+    private void rssRows(String s, String label, Proc.Rss[] rss) {
+        if (rss[0] == null) {
+            return;
+        }
+        long jvm = rss[0].vmRssKb() * 1024;
+        long nats = rss[1].vmRssKb() * 1024;
+        report.add(row(s, "kiam-ms JVM VmRSS, iplocation C=" + concurrencies[concurrencies.length - 1] + ", " + label,
+                mb(jvm) + " (anon " + mb(rss[0].anonKb() * 1024) + ", file " + mb(rss[0].fileKb() * 1024) + ")",
+                "<= 150 MB", verdict(jvm <= TARGET_JVM_RSS_BYTES),
+                Map.of("vmRssBytes", jvm, "rssAnonBytes", rss[0].anonKb() * 1024, "rssFileBytes", rss[0].fileKb() * 1024)));
+        report.add(row(s, "nats-server VmRSS, same load, " + label, mb(nats), "", "",
+                Map.of("vmRssBytes", nats, "rssAnonBytes", rss[1].anonKb() * 1024, "rssFileBytes", rss[1].fileKb() * 1024)));
+    }
+
+    private static String cpuText(Map<String, Double> per) {
+        return f1(per.getOrDefault("server", 0.0)) + " / " + f1(per.getOrDefault("nats", 0.0)) + " / "
+                + f1(per.getOrDefault("client", 0.0));
+    }
+
+    private static String verdict(boolean ok) {
+        return ok ? PASS : MISS;
+    }
+
+    private LongFunction<Object> ipPayloads(String[] addresses) {
+        return seq -> new IpLocationRequest(addresses[(int) (seq % addresses.length)],
+                LOCALES[(int) ((seq / addresses.length) % LOCALES.length)]);
+    }
+
+    private static String[] testDbAddresses() {
+        return TEST_DB_ADDRESSES;
+    }
+
+    /**
+     * A spread of public IPv4 addresses (fixed seed, reserved and private ranges excluded) that the
+     * full database places in a country, so that every request does a real lookup.
+     */
+    private String[] fullDbAddresses() throws Exception {
+        int want = Integer.parseInt(opts.getOrDefault("full-db-addresses", "10000"));
+        Random random = new Random(20261123L);
+        List<String> found = new ArrayList<>(want);
+        try (DatabaseReader reader = new DatabaseReader.Builder(fullDb.toFile()).build()) {
+            for (int tries = 0; found.size() < want && tries < want * 20; tries++) {
+                byte[] b = new byte[4];
+                random.nextBytes(b);
+                if (!publicIpv4(b[0] & 0xff, b[1] & 0xff, b[2] & 0xff)) {
+                    continue;
+                }
+                InetAddress a = InetAddress.getByAddress(b);
+                Optional<CityResponse> r = reader.tryCity(a);
+                if (r.isPresent() && r.get().country() != null && r.get().country().name() != null) {
+                    found.add(a.getHostAddress());
+                }
+            }
+        }
+        report.settings.put("fullDbAddresses", found.size());
+        return found.toArray(String[]::new);
+    }
+
+    static boolean publicIpv4(int a, int b, int c) {
+        return !(a == 0 || a == 10 || a == 127 || a >= 224
+                || (a == 100 && b >= 64 && b <= 127)
+                || (a == 169 && b == 254)
+                || (a == 172 && b >= 16 && b <= 31)
+                || (a == 192 && b == 0 && (c == 0 || c == 2))
+                || (a == 192 && b == 88 && c == 99)
+                || (a == 192 && b == 168)
+                || (a == 198 && (b == 18 || b == 19))
+                || (a == 198 && b == 51 && c == 100)
+                || (a == 203 && b == 0 && c == 113));
+    }
+
+    private void machine(Path archive) throws IOException {
+        Map<String, Object> m = report.machine;
+        m.put("nproc", Runtime.getRuntime().availableProcessors());
+        m.put("cpu", Proc.cpuModel());
+        m.put("memory", String.format(Locale.ROOT, "%.1f GB", Proc.memTotalKb() * 1024 / 1e9));
+        m.put("kernel", Installed.output(List.of("uname", "-r")));
+        String runtimeJava = Installed.output(List.of(installed.home.resolve("runtime/bin/java").toString(), "-version"))
+                .lines().findFirst().orElse("?");
+        m.put("java (kiam-ms)", runtimeJava + " (jlink image in the archive)");
+        m.put("java (harness)", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        m.put("nats-server", Installed.output(List.of(installed.home.resolve("bin/nats-server").toString(), "--version")));
+        m.put("archive", archive.getFileName().toString());
+    }
+
+    private static double readyIn(String line) {
+        int i = line.indexOf(" ready in ");
+        String rest = line.substring(i + " ready in ".length());
+        return Double.parseDouble(rest.substring(0, rest.indexOf(' ')));
+    }
+
+    private static int countLogLines(Path dir, String needle) {
+        int n = 0;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("kiam-ms")).toList()) {
+                try (Stream<String> lines = Files.lines(f, StandardCharsets.UTF_8)) {
+                    n += (int) lines.filter(l -> l.contains(needle)).count();
+                } catch (java.io.UncheckedIOException | IOException e) {
+                    // a log being rotated: count what we can
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return n;
+    }
+
+    private static double median(List<Double> xs) {
+        if (xs.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    private static String fmtList(List<Double> xs) {
+        return xs.stream().map(x -> f0(x)).reduce((a, b) -> a + ", " + b).orElse("");
+    }
+
+    private static long treeSize(Path dir) throws IOException {
+        long[] total = {0};
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    total[0] += attrs.size();
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return total[0];
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // temp files; the OS cleans up eventually
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static int[] ints(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+    }
+
+    private String required(String key) {
+        String v = opts.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("--" + key + " is required");
+        }
+        return v;
+    }
+}
