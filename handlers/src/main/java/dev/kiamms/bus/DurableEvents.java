@@ -202,6 +202,10 @@ public final class DurableEvents implements AutoCloseable {
             msg.ack();
         } else if (outcome instanceof EventPipeline.Outcome.Refused) {
             msg.term(); // already logged with its reqid; a retry cannot make it valid
+        } else if (outcome instanceof EventPipeline.Outcome.Duplicate duplicate) {
+            if (!duplicate.running()) {
+                msg.ack(); // handled before; the copy still running settles its own delivery
+            }
         } else if (outcome instanceof EventPipeline.Outcome.Failed failed) {
             if (failed.retryable() && attempt < retry.maxAttempts()) {
                 Duration pause = retry.pauseAfter(attempt);

@@ -9,13 +9,14 @@ import java.util.concurrent.atomic.LongAdder;
 public final class HandlerStats {
 
     /** A snapshot of one handler's counters. */
-    public record Counts(long handled, long failed, long refused, long totalNanos) {
+    public record Counts(long handled, long failed, long refused, long duplicates, long totalNanos) {
     }
 
     private static final class Counters {
         final LongAdder handled = new LongAdder();
         final LongAdder failed = new LongAdder();
         final LongAdder refused = new LongAdder();
+        final LongAdder duplicates = new LongAdder();
         final LongAdder nanos = new LongAdder();
     }
 
@@ -35,9 +36,13 @@ public final class HandlerStats {
         counters(name).refused.increment();
     }
 
+    void duplicate(String name) {
+        counters(name).duplicates.increment();
+    }
+
     public Map<String, Counts> snapshot() {
         Map<String, Counts> out = new TreeMap<>();
-        byName.forEach((name, c) -> out.put(name, new Counts(c.handled.sum(), c.failed.sum(), c.refused.sum(), c.nanos.sum())));
+        byName.forEach((name, c) -> out.put(name, new Counts(c.handled.sum(), c.failed.sum(), c.refused.sum(), c.duplicates.sum(), c.nanos.sum())));
         return out;
     }
 

@@ -71,7 +71,7 @@ class EventsOverBrokerTest {
     }
 
     private static HandlerStats.Counts counts(String subject) {
-        return pipeline.stats().snapshot().getOrDefault(subject, new HandlerStats.Counts(0, 0, 0, 0));
+        return pipeline.stats().snapshot().getOrDefault(subject, new HandlerStats.Counts(0, 0, 0, 0, 0));
     }
 
     private static void awaitRefused(String subject, long refused) {

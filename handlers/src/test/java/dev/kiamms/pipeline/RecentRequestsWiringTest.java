@@ -1,13 +1,8 @@
 package dev.kiamms.pipeline;
 
-import dev.kiamms.pipeline.RecentRequests.Answer;
-import dev.kiamms.pipeline.RecentRequests.Computed;
-import dev.kiamms.pipeline.RecentRequests.Ran;
-import dev.kiamms.pipeline.RecentRequests.Repeated;
 import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.EnvelopeValidator;
 import dev.kiamms.protocol.ProtocolVersion;
-import dev.kiamms.protocol.Reply;
 import dev.kiamms.protocol.ReplyCode;
 import dev.kiamms.protocol.Subjects;
 import dev.kiamms.testing.RecordingActionHandler;
@@ -28,8 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The wiring proposed for ActionPipeline.answer and EventPipeline.deliver, written here around
- * the unchanged pipelines, checked against real envelopes: what is run once, what is run again.
+ * The duplicate window as the real pipelines use it, with real envelopes: what is run once,
+ * what is run again.
  */
 class RecentRequestsWiringTest {
 
@@ -41,24 +36,11 @@ class RecentRequestsWiringTest {
     private final EnvelopeCodec codec = new EnvelopeCodec();
     private final Intake intake = new Intake(codec, new EnvelopeValidator(), micros::get);
     private final HandlerStats stats = new HandlerStats();
-    private final ActionPipeline pipeline = new ActionPipeline(intake, stats);
     private final RecentRequests recent = new RecentRequests(Duration.ofMinutes(5), 10_000, Duration.ofSeconds(60), nanos::get);
+    private final ActionPipeline pipeline = new ActionPipeline(intake, stats, recent);
 
-    /** The proposed body of ActionPipeline.answer, with {@code pipeline.reply} standing for {@code reply}. */
     private <P> byte[] answer(ActionHandler<P> handler, String subject, byte[] body) {
-        String reqid = recent.enabled() ? codec.peekReqid(body) : null;
-        Answer answer = recent.answerOnce(reqid, () -> {
-            Reply reply = pipeline.reply(handler, subject, body);
-            byte[] bytes = codec.encode(reply);
-            return reply.isOk() ? Computed.reuse(bytes) : Computed.once(bytes);
-        });
-        if (answer instanceof Ran ran) {
-            return ran.reply();
-        }
-        if (answer instanceof Repeated repeated) {
-            return repeated.reply();
-        }
-        return pipeline.refuse(reqid, "request " + reqid + " is still being handled (a duplicate delivery); not run twice");
+        return pipeline.answer(handler, subject, body);
     }
 
     private byte[] request(String reqid, String version, long timeMicros, Object payload) {
@@ -91,19 +73,28 @@ class RecentRequestsWiringTest {
     }
 
     @Test
-    void aStaleCopyStillGetsTheFirstReplyInsteadOfCode102() throws Exception {
+    void aStaleCopyIsValidatedBeforeTheWindowIsAsked() throws Exception {
+        // The window is consulted after validation, so the hot path parses each request once; a
+        // copy older than the protocol's 10 s limit is refused as any stale request is.
         RecordingActionHandler<JsonNode> handler = RecordingActionHandler.echo(KEY, JsonNode.class);
         byte[] body = request("feedfacefeedfacefeedfacefeedface", Map.of("n", 2));
-        byte[] first = answer(handler, SUBJECT, body);
+        assertEquals(0, decode(answer(handler, SUBJECT, body)).get("code").asInt());
 
-        micros.addAndGet(30_000_000); // 30 s later: past the protocol's 10 s age limit
+        micros.addAndGet(30_000_000);
         nanos.addAndGet(Duration.ofSeconds(30).toNanos());
-        assertArrayEquals(first, answer(handler, SUBJECT, body));
-        assertEquals(1, handler.count());
-
-        nanos.addAndGet(Duration.ofMinutes(5).toNanos()); // past the window: validated again
         assertEquals(ReplyCode.TIME_INVALID.value(), decode(answer(handler, SUBJECT, body)).get("code").asInt());
         assertEquals(1, handler.count());
+    }
+
+    @Test
+    void aFailureThatMustNotBeRetriedIsAnsweredTheSameWayAgain() throws Exception {
+        RecordingActionHandler<JsonNode> handler = new RecordingActionHandler<>(KEY, JsonNode.class, (p, c) -> {
+            throw new ActionException("the connection broke after the mail data was sent; not resent", false);
+        });
+        byte[] body = request("00000000000000000000000000000009", Map.of("n", 9));
+        byte[] first = answer(handler, SUBJECT, body);
+        assertArrayEquals(first, answer(handler, SUBJECT, body));
+        assertEquals(1, handler.count(), "a mail that may have gone out is not sent again");
     }
 
     @Test
@@ -154,22 +145,19 @@ class RecentRequestsWiringTest {
         String subject = Subjects.audit("accountaddemail");
         boolean[] fail = {true};
         RecordingEventHandler<JsonNode> handler = new RecordingEventHandler<>(subject, JsonNode.class, p -> fail[0]);
-        EventPipeline events = new EventPipeline(intake, stats, List.of(handler));
-        // The proposed check sits inside EventPipeline.deliver after intake; around it, the same:
+        EventPipeline events = new EventPipeline(intake, stats, List.of(handler), recent);
         String reqid = "00000000000000000000000000000003";
         byte[] body = request(reqid, Map.of("userid", "u"));
 
-        assertEquals(RecentRequests.Claim.FIRST, recent.claim(reqid));
-        assertEquals(RecentRequests.Claim.RUNNING, recent.claim(reqid), "a redelivery while the first copy runs");
         EventPipeline.Outcome failed = events.deliver(subject, body);
         assertTrue(assertInstanceOf(EventPipeline.Outcome.Failed.class, failed).retryable());
-        recent.forget(reqid);
 
         fail[0] = false;
-        assertEquals(RecentRequests.Claim.FIRST, recent.claim(reqid), "the redelivery of a failed audit is handled");
-        assertInstanceOf(EventPipeline.Outcome.Handled.class, events.deliver(subject, body));
-        recent.handled(reqid);
-        assertEquals(RecentRequests.Claim.DONE, recent.claim(reqid), "a copy of a handled audit is not");
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, events.deliver(subject, body),
+                "the redelivery of a failed audit is handled");
+        EventPipeline.Outcome copy = events.deliver(subject, body);
+        assertTrue(!assertInstanceOf(EventPipeline.Outcome.Duplicate.class, copy).running(), "a copy of a handled audit is not");
         assertEquals(2, handler.count(reqid));
+        assertEquals(1, stats.snapshot().get(subject).duplicates());
     }
 }

@@ -197,7 +197,7 @@ class RecorderTest {
             assertEquals("log line", log.get("payload").asText());
             assertEquals(Subjects.LOG, log.get("subject").asText());
         }
-        assertEquals(new HandlerStats.Counts(1, 0, 1, stats.snapshot().get(NOTICE).totalNanos()), stats.snapshot().get(NOTICE));
+        assertEquals(new HandlerStats.Counts(1, 0, 1, 0, stats.snapshot().get(NOTICE).totalNanos()), stats.snapshot().get(NOTICE));
         assertEquals(1, stats.snapshot().get(Subjects.LOG).handled());
         assertEquals(0, stats.snapshot().get(Subjects.LOG).failed());
     }

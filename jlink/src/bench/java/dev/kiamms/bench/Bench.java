@@ -86,6 +86,10 @@ public final class Bench {
     private final boolean jfr;
     private final List<String> failures = new ArrayList<>();
     private final List<Double> phaseStarts = new ArrayList<>();
+    /** Other processes using more than this (percent of one CPU) during a cell make it suspect. */
+    static final double OTHER_CPU_WARN_PERCENT = 10;
+    private double maxOther;
+    private final List<String> busyCells = new ArrayList<>();
 
     private Installed installed;
     private SmtpSink sink;
@@ -126,6 +130,7 @@ public final class Bench {
 
     private int run() throws Exception {
         long t0 = System.nanoTime();
+        String loadAtStart = Proc.loadAverage();
         Path archive = Path.of(required("archive"));
         testDb = Path.of(required("test-db"));
         fullDb = opts.containsKey("full-db") ? Path.of(opts.get("full-db")) : null;
@@ -153,6 +158,10 @@ public final class Bench {
         report.settings.put("testDb", testDb.toString());
         report.settings.put("fullDb", fullDb == null ? null : fullDb.toString());
         machine(archive);
+        if (jfr) {
+            report.note("--jfr: kiam-ms ran on " + System.getProperty("java.home") + " (the image has no jdk.jfr) with a"
+                    + " flight recording, which costs some speed; its recordings are in " + out);
+        }
 
         sink = startSink();
         report.machine.put("SMTP sink", sink.kind());
@@ -181,6 +190,14 @@ public final class Bench {
         rssRows(s, "full DB", fullDbRss);
 
         report.settings.put("benchSeconds", Math.round((System.nanoTime() - t0) / 1e9));
+        report.machine.put("load average", loadAtStart + " at the start, " + Proc.loadAverage() + " at the end");
+        report.settings.put("maxOtherProcessesCpuPercent", maxOther);
+        if (!busyCells.isEmpty()) {
+            report.note("WARNING: other processes used more than " + f0(OTHER_CPU_WARN_PERCENT) + "% of a CPU during "
+                    + String.join(", ", busyCells) + " (% of one CPU): those figures are skewed; run again on a quiet machine");
+        } else {
+            report.note("other processes used at most " + f0(maxOther) + "% of one CPU during any cell");
+        }
         for (String f : failures) {
             report.note("FAILED: " + f);
         }
@@ -319,8 +336,8 @@ public final class Bench {
                 r.data().put("sinkMails", mails);
                 r.data().put("sinkSessions", sessions);
                 report.add(r);
-                report.note(String.format(Locale.ROOT, "sendverifyemail C=%d: the sink counted %d mails in %d SMTP sessions "
-                        + "(warm-up included; %.3f sessions per mail)", c, mails, sessions,
+                report.note(String.format(Locale.ROOT, "sendverifyemail C=%d: the sink counted %d mails and %d SMTP sessions ended "
+                        + "(warm-up included; %.3f per mail; pooled sessions still open are not counted)", c, mails, sessions,
                         mails == 0 ? 0.0 : (double) sessions / mails));
             }
         }
@@ -360,6 +377,7 @@ public final class Bench {
                 }
             }
             cpu.end();
+            other("audits", cpu);
             long delivered = last - base;
             double seconds = (lastChange - t0) / 1e9;
             double rate = seconds > 0 ? delivered / seconds : 0;
@@ -427,12 +445,9 @@ public final class Bench {
         return installed.writeConfig(name, y.toString());
     }
 
-    private String jfrOpts(String label) {
-        if (!jfr) {
-            return null;
-        }
-        return "-XX:StartFlightRecording=filename=" + out.resolve("kiam-ms-" + label + ".jfr").toAbsolutePath()
-                + ",settings=profile";
+    /** With --jfr: where kiam-ms records this phase (on the harness's JDK: the image has no jdk.jfr). */
+    private Path jfrOpts(String label) {
+        return jfr ? out.resolve("kiam-ms-" + label + ".jfr") : null;
     }
 
     private Connection connectKiam(String password) throws IOException, InterruptedException {
@@ -443,9 +458,12 @@ public final class Bench {
     private Process startResponder(String mssPassword) throws IOException, InterruptedException {
         Path benchClasses = Path.of(URIish(Bench.class.getProtectionDomain().getCodeSource().getLocation()));
         String cp = benchClasses + File.pathSeparator + installed.home.resolve("lib") + File.separator + "*";
-        ProcessBuilder pb = new ProcessBuilder(installed.home.resolve("runtime/bin/java").toString(),
-                "-Xmx128m", "-XX:+UseSerialGC", "-Dfile.encoding=UTF-8", "-cp", cp, CeilingResponder.class.getName(),
-                "nats://127.0.0.1:" + brokerPort, "mss", mssPassword, IPLOCATION, "kiam-ms");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(installed.home.resolve("runtime/bin/java").toString());
+        cmd.addAll(installed.launcherOptions());
+        cmd.addAll(List.of("-cp", cp, CeilingResponder.class.getName(),
+                "nats://127.0.0.1:" + brokerPort, "mss", mssPassword, IPLOCATION, "kiam-ms"));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectError(workDir.resolve("responder.err").toFile());
         Process p = pb.start();
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -495,18 +513,32 @@ public final class Bench {
         pids.put("server", serverPid);
         pids.put("nats", natsPid);
         pids.put("client", ProcessHandle.current().pid());
+        sink.pid().ifPresent(p -> pids.put("sink", p));
         return new Proc.CpuWindow(pids);
+    }
+
+    /** Remembers how busy the rest of the machine was during a cell. */
+    private void other(String what, Proc.CpuWindow cpu) {
+        double other = cpu.otherPercent();
+        maxOther = Math.max(maxOther, other);
+        if (other > OTHER_CPU_WARN_PERCENT) {
+            busyCells.add(what + " " + f0(other) + "%");
+        }
     }
 
     private void cell(LoadDriver.Cell cell, Proc.CpuWindow cpu) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cell", cell);
         m.put("cpuMicrosPerRequest", cpu.perUnit(cell.count()));
+        m.put("cpuPercentOfOneCore", cpu.percent());
+        m.put("otherProcessesCpuPercent", cpu.otherPercent());
         report.cells.add(m);
-        System.err.printf(Locale.ROOT, "bench:   %-22s C=%-3d %9.0f/s p50 %s p99 %s p99.9 %s ms, %d errors%s; cpu us/op %s%n",
+        other(cell.scenario() + " C=" + cell.concurrency(), cpu);
+        System.err.printf(Locale.ROOT, "bench:   %-22s C=%-3d %9.0f/s p50 %s p99 %s p99.9 %s ms, %d errors%s; cpu us/op %s; "
+                        + "other processes %.0f%%%n",
                 cell.scenario(), cell.concurrency(), cell.perSecond(), ms(cell.p50us()), ms(cell.p99us()),
                 ms(cell.p999us()), cell.errors(), cell.firstError() == null ? "" : " (" + cell.firstError() + ")",
-                cpuText(cpu.perUnit(cell.count())));
+                cpuText(cpu.perUnit(cell.count())), cpu.otherPercent());
     }
 
     private Report.Row requestRow(String section, LoadDriver.Cell cell, Proc.CpuWindow cpu, String vs, String target,

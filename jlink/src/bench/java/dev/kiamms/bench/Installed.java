@@ -60,6 +60,10 @@ final class Installed {
         }
     }
 
+    /** The JVM options of bin/kiam-ms if its default_opts line cannot be read. */
+    static final String[] LAUNCHER_DEFAULTS = {"-Xmx128m", "-XX:+UseSerialGC", "-Dfile.encoding=UTF-8",
+            "-Djava.awt.headless=true"};
+
     final Path home;
     private final Path work;
     private final List<Process> started = new ArrayList<>();
@@ -100,14 +104,26 @@ final class Installed {
     /**
      * Starts {@code kiam-ms start} and waits for its ready line.
      *
-     * @param extraJavaOpts added to KIAMMS_JAVA_OPTS (e.g. a flight recording), or null
+     * @param flightRecording a JFR file to record into, or null. The image has no jdk.jfr module,
+     *                        so with a recording the launcher is emulated on this JVM's own JDK
+     *                        (same options, same jars, same home).
      */
-    Running start(Path config, String extraJavaOpts, String label) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/kiam-ms").toString(), "start", "--config", config.toString());
-        if (extraJavaOpts != null && !extraJavaOpts.isBlank()) {
-            String opts = pb.environment().getOrDefault("KIAMMS_JAVA_OPTS", "");
-            pb.environment().put("KIAMMS_JAVA_OPTS", (opts + " " + extraJavaOpts).strip());
+    Running start(Path config, Path flightRecording, String label) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        if (flightRecording == null) {
+            cmd.add(home.resolve("bin/kiam-ms").toString());
+        } else {
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.addAll(launcherOptions());
+            String opts = System.getenv("KIAMMS_JAVA_OPTS");
+            if (opts != null && !opts.isBlank()) {
+                cmd.addAll(List.of(opts.trim().split(" +")));
+            }
+            cmd.add("-XX:StartFlightRecording=filename=" + flightRecording.toAbsolutePath() + ",settings=profile");
+            cmd.addAll(List.of("-Dkiamms.home=" + home, "-cp", home.resolve("lib") + "/*", "dev.kiamms.app.KiamMs"));
         }
+        cmd.addAll(List.of("start", "--config", config.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         Path err = work.resolve("start-" + label + "-" + started.size() + ".err");
         pb.redirectError(err.toFile());
         long t0 = System.nanoTime();
@@ -115,6 +131,7 @@ final class Installed {
         started.add(p);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<String> ready = new CompletableFuture<>();
+        StringBuilder before = new StringBuilder();
         long[] readyAt = new long[1];
         Thread reader = new Thread(() -> {
             try {
@@ -122,6 +139,8 @@ final class Installed {
                     if (!ready.isDone() && line.contains(" ready in ")) {
                         readyAt[0] = System.nanoTime();
                         ready.complete(line);
+                    } else if (!ready.isDone()) {
+                        before.append(line).append('\n');
                     }
                 }
             } catch (IOException ignored) {
@@ -140,9 +159,23 @@ final class Installed {
         if (line == null) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new IOException("kiam-ms did not become ready (" + label + "): " + Files.readString(err));
+            throw new IOException("kiam-ms did not become ready (" + label + "): " + before + Files.readString(err));
         }
         return new Running(p, (readyAt[0] - t0) / 1e6, line);
+    }
+
+    /** The JVM options bin/kiam-ms gives its runtime (its {@code default_opts="..."} line). */
+    List<String> launcherOptions() {
+        try {
+            for (String line : Files.readAllLines(home.resolve("bin/kiam-ms"))) {
+                if (line.startsWith("default_opts=\"") && line.endsWith("\"")) {
+                    return List.of(line.substring("default_opts=\"".length(), line.length() - 1).trim().split(" +"));
+                }
+            }
+        } catch (IOException ignored) {
+            // fall back
+        }
+        return List.of(LAUNCHER_DEFAULTS);
     }
 
     /** Wall time of {@code kiam-ms status}, in ms; fails unless it says running (exit 0). */

@@ -137,11 +137,45 @@ final class Proc {
         }
     }
 
-    /** CPU used by some processes between {@link #begin()} and {@link #end()}. */
+    /** Busy CPU time of the whole machine so far (all CPUs, /proc/stat), in microseconds. */
+    static long machineBusyMicros() {
+        try {
+            String first = Files.readAllLines(Path.of("/proc/stat")).get(0);
+            String[] f = first.trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) {
+                if (i != 4 && i != 5) { // idle, iowait
+                    busy += Long.parseLong(f[i]);
+                }
+            }
+            return busy * 1_000_000L / CLK_TCK;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** The 1, 5 and 15 minute load averages. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /**
+     * CPU used by some processes between {@link #begin()} and {@link #end()}, and by everything
+     * else on the machine ("other": e.g. builds running beside the benchmark, which skew it).
+     */
     static final class CpuWindow {
         private final Map<String, Long> pids;
         private final Map<String, Long> before = new LinkedHashMap<>();
         private final Map<String, Long> used = new LinkedHashMap<>();
+        private long machineBefore;
+        private long wallBefore;
+        private long machineUsed;
+        private long wallUsed;
 
         CpuWindow(Map<String, Long> pids) {
             this.pids = new LinkedHashMap<>(pids);
@@ -149,10 +183,27 @@ final class Proc {
 
         void begin() {
             pids.forEach((k, pid) -> before.put(k, cpuMicros(pid)));
+            machineBefore = machineBusyMicros();
+            wallBefore = System.nanoTime();
         }
 
         void end() {
             pids.forEach((k, pid) -> used.put(k, cpuMicros(pid) - before.getOrDefault(k, 0L)));
+            machineUsed = machineBusyMicros() - machineBefore;
+            wallUsed = (System.nanoTime() - wallBefore) / 1000;
+        }
+
+        /** CPU used by other processes during the window, in percent of one CPU. */
+        double otherPercent() {
+            long ours = used.values().stream().mapToLong(Long::longValue).sum();
+            return wallUsed == 0 ? 0 : Math.max(0, machineUsed - ours) * 100.0 / wallUsed;
+        }
+
+        /** CPU used by the named processes during the window, in percent of one CPU. */
+        Map<String, Double> percent() {
+            Map<String, Double> out = new LinkedHashMap<>();
+            used.forEach((k, v) -> out.put(k, wallUsed == 0 ? 0.0 : v * 100.0 / wallUsed));
+            return out;
         }
 
         /** CPU microseconds per unit of work, by process name. */

@@ -34,6 +34,11 @@ interface SmtpSink extends AutoCloseable {
     /** What it is, for the report. */
     String kind();
 
+    /** Its process, when it runs in one of its own (for CPU accounting). */
+    default java.util.OptionalLong pid() {
+        return java.util.OptionalLong.empty();
+    }
+
     @Override
     void close();
 
@@ -130,6 +135,11 @@ interface SmtpSink extends AutoCloseable {
         @Override
         public String kind() {
             return "postfix smtp-sink (" + version + ")";
+        }
+
+        @Override
+        public java.util.OptionalLong pid() {
+            return java.util.OptionalLong.of(process.pid());
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.kiamms.app.cli;
 import dev.kiamms.app.KiamMsException;
 import dev.kiamms.app.Version;
 import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.logging.LogSetup;
 import dev.kiamms.app.service.Appliance;
 import dev.kiamms.app.service.InstancePaths;
@@ -35,7 +36,8 @@ public final class StartCommand implements Callable<Integer> {
         try {
             // The data directory holds secrets: make it owner-only before anything is put in it.
             OwnerOnlyFiles.directory(paths.dataDir());
-            LogSetup.forService(paths.logDir(config), config.settings().debug());
+            Settings.LogSettings log = config.settings().log();
+            LogSetup.forService(paths.logDir(config), config.settings().debug(), log.maxFileBytes(), log.keep());
         } catch (IOException e) {
             throw new KiamMsException(KiamMsException.FAILURE, "cannot create " + e.getMessage()
                     + "; check --data, log.path and the folders' permissions");

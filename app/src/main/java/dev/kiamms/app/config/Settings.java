@@ -21,10 +21,10 @@ public record Settings(
 
     public Settings {
         debug = debug != null && debug;
-        log = log != null ? log : new LogSettings(null, null, null, null);
+        log = log != null ? log : new LogSettings(null, null, null, null, null, null);
         brokers = brokers != null ? List.copyOf(brokers) : List.of();
         broker = broker != null ? broker : new BrokerSettings(null, null, null, null, null, null, null);
-        service = service != null ? service : new ServiceSettings(null, null, null, null, null);
+        service = service != null ? service : new ServiceSettings(null, null, null, null, null, null);
         mail = mail != null ? mail : new MailSettings(null, null, null, null, null);
         geoip = geoip != null ? geoip : new GeoIpSettings(null);
     }
@@ -36,12 +36,23 @@ public record Settings(
     /** {@code log.path} is a folder (as in the reference server); empty means {@code <data>/logs}. */
     public record LogSettings(
             String path,
+            @JsonProperty("max_file_mb") Integer maxFileMb,
+            Integer keep,
             // The reference server's Airbrake hook; accepted so its mss.yaml loads, and ignored.
             @JsonProperty("airbrake_pid") Object airbrakePid,
             @JsonProperty("airbrade_key") @JsonAlias("airbrake_key") Object airbrakeKey,
             Object airbrake) {
         public LogSettings {
             path = path == null ? "" : path.trim();
+            maxFileMb = maxFileMb == null ? 10 : maxFileMb;
+            keep = keep == null ? 5 : keep;
+            if (maxFileMb < 1 || keep < 1 || keep > 1000) {
+                throw new IllegalArgumentException("log.max_file_mb must be 1 or more and log.keep between 1 and 1000");
+            }
+        }
+
+        public long maxFileBytes() {
+            return maxFileMb * 1024L * 1024L;
         }
     }
 
@@ -98,13 +109,28 @@ public record Settings(
             Toggle events,
             AuditSettings audits,
             Toggle logs,
-            ActionsSettings actions) {
+            ActionsSettings actions,
+            DedupSettings dedup) {
         public ServiceSettings {
             queueGroup = queueGroup == null || queueGroup.isBlank() ? "kiam-ms" : queueGroup.trim();
             events = events != null ? events : new Toggle(null);
             audits = audits != null ? audits : new AuditSettings(null, null);
             logs = logs != null ? logs : new Toggle(null);
             actions = actions != null ? actions : new ActionsSettings(null, null);
+            dedup = dedup != null ? dedup : new DedupSettings(null, null);
+        }
+    }
+
+    /** How long a handled reqid is remembered so that a repeat is not handled again; 0 turns it off. */
+    public record DedupSettings(
+            @JsonProperty("window_seconds") Integer windowSeconds,
+            @JsonProperty("max_entries") Integer maxEntries) {
+        public DedupSettings {
+            windowSeconds = windowSeconds == null ? 600 : windowSeconds;
+            maxEntries = maxEntries == null ? 100_000 : maxEntries;
+            if (windowSeconds < 0 || maxEntries < 1) {
+                throw new IllegalArgumentException("service.dedup.window_seconds must be 0 or more and max_entries 1 or more");
+            }
         }
     }
 

@@ -36,13 +36,14 @@ public final class LogSetup {
         root.addHandler(console(debug ? Level.FINE : Level.WARNING));
     }
 
-    /** For the appliance: the console and {@code kiam-ms.N.log} files (10 MB each, 5 kept) in {@code logDir}. */
-    public static void forService(Path logDir, boolean debug) throws IOException {
+    /** For the appliance: the console and size-rotated {@code kiam-ms.N.log} files in {@code logDir} (N = 0 is the newest). */
+    public static void forService(Path logDir, boolean debug, long maxFileBytes, int keep) throws IOException {
         Level level = debug ? Level.FINE : Level.INFO;
         Logger root = reset(level);
         root.addHandler(console(level));
         OwnerOnlyFiles.directory(logDir);
-        FileHandler file = new FileHandler(logDir.resolve("kiam-ms.%g.log").toString(), 10 * 1024 * 1024, 5, true);
+        FileHandler file = new FileHandler(logDir.resolve("kiam-ms.%g.log").toString(),
+                (int) Math.min(Integer.MAX_VALUE, maxFileBytes), keep, true);
         file.setFormatter(new OneLine());
         file.setLevel(level);
         file.setEncoding("UTF-8");

@@ -22,6 +22,10 @@ import dev.kiamms.mail.SendVerifyEmailHandler;
 import dev.kiamms.mail.delivery.MailDelivery;
 import dev.kiamms.mail.template.MailTemplates;
 import dev.kiamms.pipeline.EventHandler;
+import dev.kiamms.pipeline.RecentRequests;
+import dev.kiamms.sink.JsonLinesFile;
+import dev.kiamms.sink.LogRecorder;
+import dev.kiamms.sink.NoticeRecorder;
 import dev.kiamms.protocol.Subjects;
 import dev.kiamms.pipeline.ActionHandler;
 import dev.kiamms.pipeline.ActionPipeline;
@@ -80,6 +84,7 @@ public final class Appliance {
 
     private InstanceLock lock;
     private DurableEvents durable;
+    private final List<JsonLinesFile> sinks = new ArrayList<>();
     private final java.util.concurrent.ScheduledExecutorService statsWriter = java.util.concurrent.Executors
             .newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "kiam-ms-stats");
@@ -184,6 +189,13 @@ public final class Appliance {
         }
         if (durable != null) {
             durable.close();
+        }
+        for (JsonLinesFile sink : sinks) {
+            try {
+                sink.close();
+            } catch (IOException e) {
+                LOG.warning("cannot close " + sink.path() + ": " + e.getMessage());
+            }
         }
         if (connection != null) {
             try {
@@ -315,8 +327,24 @@ public final class Appliance {
                 eventHandlers.add(new AccountAddEmailHandler(composer, delivery::get));
             }
         }
-        EventPipeline events = new EventPipeline(intake, stats, eventHandlers);
-        bus = new MessageBus(connection, settings.service().queueGroup(), new ActionPipeline(intake, stats), events, codec);
+        Settings.LogSettings log = settings.log();
+        if (settings.service().events().subscribe()) {
+            JsonLinesFile notices = openSink(new JsonLinesFile(logDir(), "notices", log.maxFileBytes(), log.keep()));
+            eventHandlers.add(new NoticeRecorder(NoticeRecorder.ALL, notices, MicroClock.system()));
+            eventPatterns.add(NoticeRecorder.ALL);
+        }
+        boolean recordLogs = settings.service().logs().subscribe();
+        if (recordLogs) {
+            eventHandlers.add(new LogRecorder(openSink(new JsonLinesFile(logDir(), "krossiam-log", log.maxFileBytes(), log.keep()))));
+        }
+        Settings.DedupSettings dedup = settings.service().dedup();
+        RecentRequests recentActions = dedup.windowSeconds() == 0 ? RecentRequests.disabled()
+                : new RecentRequests(Duration.ofSeconds(dedup.windowSeconds()), dedup.maxEntries());
+        RecentRequests recentEvents = dedup.windowSeconds() == 0 ? RecentRequests.disabled()
+                : new RecentRequests(Duration.ofSeconds(dedup.windowSeconds()), dedup.maxEntries());
+        EventPipeline events = new EventPipeline(intake, stats, eventHandlers, recentEvents);
+        bus = new MessageBus(connection, settings.service().queueGroup(), new ActionPipeline(intake, stats, recentActions),
+                events, codec);
         List<String> subjects = new ArrayList<>(bus.subscribe(actions, eventPatterns));
         try {
             Settings.JetStreamSettings js = settings.broker().jetstream();
@@ -330,10 +358,19 @@ public final class Appliance {
                 durable.consume(DurableEvents.AUDIT_CONSUMER, Subjects.AUDIT_PREFIX + ">");
                 subjects.add(Subjects.AUDIT_PREFIX + "> (stream " + DurableEvents.STREAM + ")");
             }
+            if (recordLogs) {
+                durable.consume(DurableEvents.LOG_CONSUMER, Subjects.LOG);
+                subjects.add(Subjects.LOG + " (stream " + DurableEvents.STREAM + ")");
+            }
         } catch (JetStreamApiException e) {
             throw new IOException("JetStream: " + e.getMessage(), e);
         }
         return subjects;
+    }
+
+    private JsonLinesFile openSink(JsonLinesFile file) {
+        sinks.add(file);
+        return file;
     }
 
     /** Every few seconds the counters go to a file, for 'kiam-ms status' in another process. */

@@ -76,8 +76,8 @@ class ApplianceTest {
         assertEquals("United Kingdom", location.get("country"));
 
         RunState state = RunState.read(instance.paths.stateFile()).orElseThrow();
-        assertEquals(List.of("kiam.console.action.iplocation", "kiam.console.action.sendverifyemail",
-                "kiam.console.audit.> (stream KIAM_EVENTS)"), state.subjects());
+        assertEquals(List.of("kiam.console.action.iplocation", "kiam.console.action.sendverifyemail", "kiam.console.notice.>",
+                "kiam.console.audit.> (stream KIAM_EVENTS)", "kiam.console.log (stream KIAM_EVENTS)"), state.subjects());
         ProcessHandle nats = ProcessHandle.of(state.natsServerPid()).orElseThrow();
         assertTrue(nats.isAlive());
 

@@ -1,0 +1,111 @@
+package dev.kiamms.app.service;
+
+import dev.kiamms.app.broker.BrokerCredentials;
+import dev.kiamms.bus.KrossIamClient;
+import dev.kiamms.protocol.EnvelopeCodec;
+import dev.kiamms.protocol.Reply;
+import dev.kiamms.protocol.Subjects;
+import dev.kiamms.testing.Await;
+import dev.kiamms.testing.GeoIpTestData;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Notices and KrossIAM log records written as JSON lines; a repeated reqid answered once. */
+class RecordsAndDuplicatesTest {
+
+    @TempDir
+    Path dir;
+
+    private Appliance appliance;
+
+    @AfterEach
+    void stop() {
+        if (appliance != null) {
+            appliance.stop();
+        }
+    }
+
+    private TestInstance start() throws Exception {
+        TestInstance instance = new TestInstance(dir, "geoip:\n  path: " + GeoIpTestData.city(dir) + "\n");
+        appliance = instance.appliance();
+        appliance.start();
+        return instance;
+    }
+
+    private static List<JsonNode> lines(Path file) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        return Files.readAllLines(file).stream().map(l -> {
+            try {
+                return json.readTree(l);
+            } catch (Exception e) {
+                throw new IllegalStateException(l, e);
+            }
+        }).toList();
+    }
+
+    @Test
+    void noticesAndLogRecordsAreWrittenAsJsonLinesWithSecretsMasked() throws Exception {
+        TestInstance instance = start();
+        Path logs = instance.paths.dataDir().resolve("logs");
+        String noticeReqid;
+        String logReqid;
+        try (KrossIamClient kiam = KrossIamClient.connect(instance.url(BrokerCredentials.KIAM))) {
+            noticeReqid = kiam.publish(Subjects.notice("accountaddemail"), Map.of("userid", "jane", "password", "hunter2"));
+            logReqid = kiam.publish(Subjects.LOG, Map.of("level", "info", "msg", "user jane signed in"));
+            kiam.flush(Duration.ofSeconds(5));
+        }
+        Await.until(Duration.ofSeconds(10), () -> {
+            try {
+                return lines(logs.resolve("notices.jsonl")).size() == 1 && lines(logs.resolve("krossiam-log.jsonl")).size() == 1;
+            } catch (Exception e) {
+                return false;
+            }
+        }, () -> "one notice and one log record written");
+        JsonNode notice = lines(logs.resolve("notices.jsonl")).get(0);
+        assertEquals(noticeReqid, notice.path("reqid").asText());
+        assertEquals("kiam.console.notice.accountaddemail", notice.path("subject").asText());
+        assertEquals("jane", notice.path("payload").path("userid").asText());
+        assertEquals("****", notice.path("payload").path("password").asText());
+        assertFalse(Files.readString(logs.resolve("notices.jsonl")).contains("hunter2"));
+        JsonNode log = lines(logs.resolve("krossiam-log.jsonl")).get(0);
+        assertEquals(logReqid, log.path("reqid").asText());
+        assertEquals("user jane signed in", log.path("payload").path("msg").asText());
+    }
+
+    @Test
+    void aRepeatedRequestGetsTheFirstReplyAndIsHandledOnce() throws Exception {
+        TestInstance instance = start();
+        EnvelopeCodec codec = new EnvelopeCodec();
+        String reqid = KrossIamClient.newReqid();
+        try (KrossIamClient kiam = KrossIamClient.connect(instance.url(BrokerCredentials.KIAM))) {
+            byte[] body = codec.encodeEnvelope("0.1.1", dev.kiamms.pipeline.MicroClock.system().nowMicros(), reqid,
+                    Map.of("ipaddr", "81.2.69.142", "locale", "en"));
+            Reply first = kiam.requestRaw(Subjects.action("iplocation"), body, reqid, Duration.ofSeconds(5)).reply();
+            Reply second = kiam.requestRaw(Subjects.action("iplocation"), body, reqid, Duration.ofSeconds(5)).reply();
+            assertEquals(0, first.code());
+            assertEquals(first, second, "the same reply, time included");
+        }
+        Await.until(Duration.ofSeconds(5), () -> appliance.stats().snapshot().get("iplocation").duplicates() == 1,
+                () -> "one duplicate counted");
+        assertEquals(1, appliance.stats().snapshot().get("iplocation").handled());
+    }
+}
