@@ -2,6 +2,7 @@ package dev.kiamms.app;
 
 import dev.kiamms.app.cli.DeadLettersCommand;
 import dev.kiamms.app.cli.KiamConfigCommand;
+import dev.kiamms.app.cli.ReloadCommand;
 import dev.kiamms.app.cli.SendTestCommand;
 import dev.kiamms.app.cli.StartCommand;
 import dev.kiamms.app.cli.StatusCommand;
@@ -21,7 +22,7 @@ import java.io.PrintWriter;
         description = "All-in-one message service for the KrossIAM identity server: a managed NATS broker and the "
                 + "handlers that answer KrossIAM's actions.",
         subcommands = {StartCommand.class, StatusCommand.class, SendTestCommand.class, KiamConfigCommand.class,
-                DeadLettersCommand.class,
+                DeadLettersCommand.class, ReloadCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failure, 2 configuration or usage error, 3 not running, 4 the action answered with an error."})
 public final class KiamMs {

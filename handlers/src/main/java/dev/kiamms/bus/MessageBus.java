@@ -48,8 +48,9 @@ public final class MessageBus {
     private final EventPipeline events;
     private final EnvelopeCodec codec;
     private final ThreadPoolExecutor workers;
-    private final List<Dispatcher> dispatchers = new ArrayList<>();
-    private final List<String> subscribed = new ArrayList<>();
+    /** Per action key, in subscription order; events after them. */
+    private final java.util.LinkedHashMap<String, Dispatcher> actionDispatchers = new java.util.LinkedHashMap<>();
+    private final java.util.LinkedHashMap<String, Dispatcher> eventDispatchers = new java.util.LinkedHashMap<>();
 
     public MessageBus(Connection connection, String queueGroup, ActionPipeline actions, EventPipeline events,
                       EnvelopeCodec codec) {
@@ -75,24 +76,55 @@ public final class MessageBus {
 
     /** @return the subjects subscribed, in order */
     public synchronized List<String> subscribe(List<ActionHandler<?>> actionHandlers, List<String> eventPatterns) {
-        for (ActionHandler<?> handler : actionHandlers) {
-            String subject = Subjects.action(handler.key());
-            Dispatcher dispatcher = connection.createDispatcher(msg -> onAction(handler, msg));
-            dispatcher.subscribe(subject, queueGroup);
-            dispatchers.add(dispatcher);
-            subscribed.add(subject);
-        }
+        actionHandlers.forEach(this::subscribeAction);
         for (String pattern : eventPatterns) {
             Dispatcher dispatcher = connection.createDispatcher(this::onEvent);
             dispatcher.subscribe(pattern, queueGroup);
-            dispatchers.add(dispatcher);
-            subscribed.add(pattern);
+            eventDispatchers.put(pattern, dispatcher);
         }
-        return List.copyOf(subscribed);
+        return subscribed();
+    }
+
+    /**
+     * Answers exactly these actions from now on: new ones are subscribed, dropped ones drained
+     * (requests already delivered still get their replies) and unsubscribed.
+     *
+     * @return the subjects subscribed now
+     */
+    public synchronized List<String> updateActions(List<ActionHandler<?>> actionHandlers) {
+        java.util.Set<String> wanted = new java.util.HashSet<>();
+        for (ActionHandler<?> handler : actionHandlers) {
+            wanted.add(handler.key());
+            if (!actionDispatchers.containsKey(handler.key())) {
+                subscribeAction(handler);
+                LOG.info(() -> "now answering " + Subjects.action(handler.key()));
+            }
+        }
+        for (String key : List.copyOf(actionDispatchers.keySet())) {
+            if (!wanted.contains(key)) {
+                Dispatcher d = actionDispatchers.remove(key);
+                try {
+                    d.drain(Duration.ofSeconds(10));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                LOG.info(() -> "no longer answering " + Subjects.action(key) + "; another application may take it over");
+            }
+        }
+        return subscribed();
     }
 
     public synchronized List<String> subscribed() {
-        return List.copyOf(subscribed);
+        List<String> out = new ArrayList<>();
+        actionDispatchers.keySet().forEach(k -> out.add(Subjects.action(k)));
+        out.addAll(eventDispatchers.keySet());
+        return List.copyOf(out);
+    }
+
+    private void subscribeAction(ActionHandler<?> handler) {
+        Dispatcher dispatcher = connection.createDispatcher(msg -> onAction(handler, msg));
+        dispatcher.subscribe(Subjects.action(handler.key()), queueGroup);
+        actionDispatchers.put(handler.key(), dispatcher);
     }
 
     /**
@@ -109,7 +141,9 @@ public final class MessageBus {
         // Draining a subscription is a round trip to the broker; without one, only the workers can finish.
         boolean connected = connection.getStatus() == Connection.Status.CONNECTED;
         synchronized (this) {
-            for (Dispatcher d : connected ? dispatchers : List.<Dispatcher>of()) {
+            List<Dispatcher> all = new ArrayList<>(actionDispatchers.values());
+            all.addAll(eventDispatchers.values());
+            for (Dispatcher d : connected ? all : List.<Dispatcher>of()) {
                 try {
                     drains.add(d.drain(timeout));
                 } catch (InterruptedException e) {

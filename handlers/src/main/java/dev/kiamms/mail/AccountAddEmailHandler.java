@@ -31,10 +31,11 @@ public final class AccountAddEmailHandler implements EventHandler<AccountAddEmai
     public static final String TEMPLATE = "account-add-email";
     private static final Logger LOG = Logger.getLogger("kiamms.mail");
 
-    private final MailComposer composer;
+    private final Supplier<MailComposer> composer;
     private final Supplier<MailDelivery> delivery;
 
-    public AccountAddEmailHandler(MailComposer composer, Supplier<MailDelivery> delivery) {
+    /** Suppliers, so that a configuration reload takes effect with the next message. */
+    public AccountAddEmailHandler(Supplier<MailComposer> composer, Supplier<MailDelivery> delivery) {
         this.composer = composer;
         this.delivery = delivery;
     }
@@ -69,7 +70,7 @@ public final class AccountAddEmailHandler implements EventHandler<AccountAddEmai
                         "httpurl", httpurl, "identity_url", httpurl + "/account/identity"));
         DeliveryReport report;
         try {
-            report = delivery.get().deliver(context.reqid(), composer.compose(draft));
+            report = delivery.get().deliver(context.reqid(), composer.get().compose(draft));
         } catch (DeliveryException e) {
             // After an ambiguous failure the mail may have arrived: sending it again could duplicate it.
             throw new ActionException(e.getMessage(), !e.ambiguous());

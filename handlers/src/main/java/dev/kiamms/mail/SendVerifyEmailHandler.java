@@ -21,10 +21,11 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
     public static final String TEMPLATE = "verify-email";
     private static final Logger LOG = Logger.getLogger("kiamms.mail");
 
-    private final MailComposer composer;
+    private final Supplier<MailComposer> composer;
     private final Supplier<MailDelivery> delivery;
 
-    public SendVerifyEmailHandler(MailComposer composer, Supplier<MailDelivery> delivery) {
+    /** Suppliers, so that a configuration reload takes effect with the next message. */
+    public SendVerifyEmailHandler(Supplier<MailComposer> composer, Supplier<MailDelivery> delivery) {
         this.composer = composer;
         this.delivery = delivery;
     }
@@ -58,7 +59,7 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
                 Map.of("userid", nz(r.userid()), "to", to.toUnicodeString(), "href", r.href().strip(),
                         "expire", nz(r.expire())));
         try {
-            DeliveryReport report = delivery.get().deliver(context.reqid(), composer.compose(draft));
+            DeliveryReport report = delivery.get().deliver(context.reqid(), composer.get().compose(draft));
             LOG.info(() -> "reqid=" + context.reqid() + " verify-email to " + to.getAddress() + " delivered via "
                     + report.mta() + " (" + report.where() + ")");
             return null;

@@ -84,6 +84,8 @@ public final class Bench {
     private final int[] mailConcurrencies;
     private final int maxSamples;
     private final boolean jfr;
+    /** Phases to run: ceiling, mail (with the audits), test, full, startup. */
+    private final List<String> only;
     private final List<String> failures = new ArrayList<>();
     private final List<Double> phaseStarts = new ArrayList<>();
     /** Other processes using more than this (percent of one CPU) during a cell make it suspect. */
@@ -110,6 +112,11 @@ public final class Bench {
         this.mailConcurrencies = ints(opts.getOrDefault("mail-concurrency", "1,16"));
         this.maxSamples = Integer.parseInt(opts.getOrDefault("max-samples", "2000000"));
         this.jfr = opts.containsKey("jfr");
+        this.only = List.of(opts.getOrDefault("only", "ceiling,mail,test,full,startup").split(","));
+    }
+
+    private boolean selected(String phase) {
+        return only.contains(phase);
     }
 
     public static void main(String[] args) throws Exception {
@@ -170,16 +177,24 @@ public final class Bench {
         long unpacked = treeSize(installed.home);
         long archiveBytes = Files.size(archive);
 
-        phase("ceiling and mail", this::ceilingAndMailPhase);
+        if (selected("ceiling") || selected("mail")) {
+            phase("ceiling and mail", this::ceilingAndMailPhase);
+        }
         Proc.Rss[] testDbRss = new Proc.Rss[2];
-        phase("iplocation, test DB", () -> ipLocationPhase("iplocation test DB", "test", testDb, testDbAddresses(), testDbRss));
+        if (selected("test")) {
+            phase("iplocation, test DB", () -> ipLocationPhase("iplocation test DB", "test", testDb, testDbAddresses(), testDbRss));
+        }
         Proc.Rss[] fullDbRss = new Proc.Rss[2];
-        if (fullDb != null) {
+        if (!selected("full")) {
+            report.note("phase 'full' not selected (--only)");
+        } else if (fullDb != null) {
             phase("iplocation, full DB", () -> ipLocationPhase("iplocation full DB", "full", fullDb, fullDbAddresses(), fullDbRss));
         } else {
             report.note("no full-size City database given (--full-db): the full-DB rows are missing");
         }
-        phase("start-up", this::startupPhase);
+        if (selected("startup")) {
+            phase("start-up", this::startupPhase);
+        }
 
         // Footprint.
         String s = "footprint";
@@ -237,24 +252,32 @@ public final class Bench {
         Path config = config("ceiling", false, testDb);
         try (Installed.Running app = installed.start(config, jfrOpts("ceiling-mail"), "ceiling")) {
             phaseStarts.add(app.startToReadyMs);
-            Map<String, String> creds = installed.credentials();
-            Process responder = startResponder(creds.get("mss"));
-            try (Connection nc = connectKiam(creds.get("kiam"))) {
-                LoadDriver driver = new LoadDriver(nc, IPLOCATION, ipPayloads(TEST_DB_ADDRESSES), Duration.ofSeconds(10));
-                driver.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
-                long natsPid = app.natsServerPid();
-                for (int c : concurrencies) {
-                    Proc.CpuWindow cpu = cpuWindow(responder.pid(), natsPid);
-                    LoadDriver.Cell cell = driver.run("ceiling", c, warmup, measure, maxSamples, cpu::begin, cpu::end);
-                    ceiling.put(c, cell);
-                    cell(cell, cpu);
-                    report.add(requestRow("ceiling (same subject, bare responder)", cell, cpu, "", "", ""));
-                }
-            } finally {
-                stopResponder(responder);
+            if (selected("ceiling")) {
+                ceilingCells(app);
             }
-            mail(app);
-            audits(app);
+            if (selected("mail")) {
+                mail(app);
+                audits(app);
+            }
+        }
+    }
+
+    private void ceilingCells(Installed.Running app) throws Exception {
+        Map<String, String> creds = installed.credentials();
+        Process responder = startResponder(creds.get("mss"));
+        try (Connection nc = connectKiam(creds.get("kiam"))) {
+            LoadDriver driver = new LoadDriver(nc, IPLOCATION, ipPayloads(TEST_DB_ADDRESSES), Duration.ofSeconds(10));
+            driver.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
+            long natsPid = app.natsServerPid();
+            for (int c : concurrencies) {
+                Proc.CpuWindow cpu = cpuWindow(responder.pid(), natsPid);
+                LoadDriver.Cell cell = driver.run("ceiling", c, warmup, measure, maxSamples, cpu::begin, cpu::end);
+                ceiling.put(c, cell);
+                cell(cell, cpu);
+                report.add(requestRow("ceiling (same subject, bare responder)", cell, cpu, "", "", ""));
+            }
+        } finally {
+            stopResponder(responder);
         }
     }
 
@@ -319,6 +342,7 @@ public final class Bench {
                     "Bench User <bench-" + (seq % 1000) + "@example.com>",
                     "https://iam.example.com/verify?token=" + Long.toHexString(seq * 2654435761L), "en-us", "in 30 minutes");
             LoadDriver driver = new LoadDriver(nc, SENDVERIFYEMAIL, payloads, Duration.ofSeconds(30));
+            driver.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
             long natsPid = app.natsServerPid();
             for (int c : mailConcurrencies) {
                 long mails0 = sink.messages();
@@ -532,13 +556,15 @@ public final class Bench {
         m.put("cpuMicrosPerRequest", cpu.perUnit(cell.count()));
         m.put("cpuPercentOfOneCore", cpu.percent());
         m.put("otherProcessesCpuPercent", cpu.otherPercent());
+        m.put("irqCpuPercent", cpu.irqPercent());
+        m.put("stealCpuPercent", cpu.stealPercent());
         report.cells.add(m);
         other(cell.scenario() + " C=" + cell.concurrency(), cpu);
         System.err.printf(Locale.ROOT, "bench:   %-22s C=%-3d %9.0f/s p50 %s p99 %s p99.9 %s ms, %d errors%s; cpu us/op %s; "
-                        + "other processes %.0f%%%n",
+                        + "other processes %.0f%%, irq %.0f%%, steal %.0f%%%n",
                 cell.scenario(), cell.concurrency(), cell.perSecond(), ms(cell.p50us()), ms(cell.p99us()),
                 ms(cell.p999us()), cell.errors(), cell.firstError() == null ? "" : " (" + cell.firstError() + ")",
-                cpuText(cpu.perUnit(cell.count())), cpu.otherPercent());
+                cpuText(cpu.perUnit(cell.count())), cpu.otherPercent(), cpu.irqPercent(), cpu.stealPercent());
     }
 
     private Report.Row requestRow(String section, LoadDriver.Cell cell, Proc.CpuWindow cpu, String vs, String target,

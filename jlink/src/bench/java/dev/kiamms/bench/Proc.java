@@ -137,20 +137,21 @@ final class Proc {
         }
     }
 
-    /** Busy CPU time of the whole machine so far (all CPUs, /proc/stat), in microseconds. */
-    static long machineBusyMicros() {
+    /**
+     * CPU time of the whole machine so far (all CPUs, /proc/stat), in microseconds: [0] user, nice
+     * and system time of all processes, [1] interrupts and soft interrupts (mostly our own
+     * loopback traffic), [2] steal (taken by the hypervisor).
+     */
+    static long[] machineMicros() {
         try {
             String first = Files.readAllLines(Path.of("/proc/stat")).get(0);
             String[] f = first.trim().split("\\s+");
-            long busy = 0;
-            for (int i = 1; i < f.length && i <= 8; i++) {
-                if (i != 4 && i != 5) { // idle, iowait
-                    busy += Long.parseLong(f[i]);
-                }
-            }
-            return busy * 1_000_000L / CLK_TCK;
+            long processes = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]);
+            long irq = Long.parseLong(f[6]) + Long.parseLong(f[7]);
+            long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
+            return new long[]{processes * 1_000_000L / CLK_TCK, irq * 1_000_000L / CLK_TCK, steal * 1_000_000L / CLK_TCK};
         } catch (IOException | RuntimeException e) {
-            return 0;
+            return new long[3];
         }
     }
 
@@ -172,9 +173,9 @@ final class Proc {
         private final Map<String, Long> pids;
         private final Map<String, Long> before = new LinkedHashMap<>();
         private final Map<String, Long> used = new LinkedHashMap<>();
-        private long machineBefore;
+        private long[] machineBefore = new long[3];
         private long wallBefore;
-        private long machineUsed;
+        private final long[] machineUsed = new long[3];
         private long wallUsed;
 
         CpuWindow(Map<String, Long> pids) {
@@ -183,20 +184,33 @@ final class Proc {
 
         void begin() {
             pids.forEach((k, pid) -> before.put(k, cpuMicros(pid)));
-            machineBefore = machineBusyMicros();
+            machineBefore = machineMicros();
             wallBefore = System.nanoTime();
         }
 
         void end() {
             pids.forEach((k, pid) -> used.put(k, cpuMicros(pid) - before.getOrDefault(k, 0L)));
-            machineUsed = machineBusyMicros() - machineBefore;
+            long[] now = machineMicros();
+            for (int i = 0; i < 3; i++) {
+                machineUsed[i] = now[i] - machineBefore[i];
+            }
             wallUsed = (System.nanoTime() - wallBefore) / 1000;
         }
 
         /** CPU used by other processes during the window, in percent of one CPU. */
         double otherPercent() {
             long ours = used.values().stream().mapToLong(Long::longValue).sum();
-            return wallUsed == 0 ? 0 : Math.max(0, machineUsed - ours) * 100.0 / wallUsed;
+            return wallUsed == 0 ? 0 : Math.max(0, machineUsed[0] - ours) * 100.0 / wallUsed;
+        }
+
+        /** Interrupt and soft-interrupt time during the window, in percent of one CPU. */
+        double irqPercent() {
+            return wallUsed == 0 ? 0 : machineUsed[1] * 100.0 / wallUsed;
+        }
+
+        /** Time stolen by the hypervisor during the window, in percent of one CPU. */
+        double stealPercent() {
+            return wallUsed == 0 ? 0 : machineUsed[2] * 100.0 / wallUsed;
         }
 
         /** CPU used by the named processes during the window, in percent of one CPU. */

@@ -104,6 +104,11 @@ class DistributionIT {
         assertEquals(2, emlFiles().size());
         assertTrue(Files.readString(dir.resolve("start-0.err")).contains("no SMTP server configured"), "start warned");
 
+        Result reload = kiamMs("reload", "--config", config.toString());
+        assertEquals(0, reload.exit, reload.text());
+        assertTrue(reload.out.startsWith("reloaded "), reload.text());
+        assertEquals(0, kiamMs("status", "--config", config.toString()).exit, "SIGHUP reloads, it does not stop kiam-ms");
+
         Result version = kiamMs("version");
         assertTrue(version.out.contains("kiam-ms ") && version.out.contains("nats-server: v2."), version.text());
 

@@ -45,6 +45,8 @@ public final class StartCommand implements Callable<Integer> {
         Appliance appliance = new Appliance(paths, config);
         Thread hook = new Thread(appliance::stop, "kiam-ms-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        // SIGHUP reloads the configuration (as for most daemons) instead of stopping the JVM.
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> appliance.reloadAndRecord());
         Appliance.Ready ready;
         try {
             ready = appliance.start();

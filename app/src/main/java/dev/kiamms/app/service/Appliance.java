@@ -74,12 +74,12 @@ public final class Appliance {
     }
 
     private final InstancePaths paths;
+    /** The configuration the appliance started with: broker, subscriptions and files follow it until a restart. */
     private final LoadedConfig config;
     private final Settings settings;
     private final HandlerStats stats = new HandlerStats();
-    private final AtomicReference<GeoIpDatabase> geoip = new AtomicReference<>();
-    private final AtomicReference<MailTemplates> templates = new AtomicReference<>();
-    private final AtomicReference<MailDelivery> delivery = new AtomicReference<>();
+    /** What the handlers read per message; replaced whole by {@link #reload}. */
+    private final AtomicReference<Resources> resources = new AtomicReference<>();
     private final CompletableFuture<Integer> terminated = new CompletableFuture<>();
 
     private InstanceLock lock;
@@ -91,6 +91,9 @@ public final class Appliance {
                 t.setDaemon(true);
                 return t;
             });
+    private final IpLocationHandler ipLocation = new IpLocationHandler(() -> resources.get().geoip());
+    private final SendVerifyEmailHandler sendVerifyEmail =
+            new SendVerifyEmailHandler(() -> resources.get().composer(), () -> resources.get().delivery());
     private BrokerSupervisor broker;
     private RunState state;
     private Connection connection;
@@ -127,8 +130,7 @@ public final class Appliance {
                             + RunState.read(paths.stateFile()).map(s -> " (pid " + s.pid() + ")").orElse("")
                             + "; stop it first or use another --data directory"));
             ManagedBroker.stopStale(paths.natsPidFile());
-            openGeoIp();
-            prepareMail();
+            resources.set(Resources.load(paths, config));
             BrokerCredentials credentials = BrokerCredentials.loadOrCreate(paths.credentialsFile());
             Path logDir = OwnerOnlyFiles.directory(logDir());
             BrokerConfigWriter.BrokerLayout layout = new BrokerConfigWriter.BrokerLayout(serverName(), b.host(), b.port(),
@@ -207,17 +209,9 @@ public final class Appliance {
         if (broker != null) {
             broker.stop(BROKER_STOP_GRACE);
         }
-        MailDelivery mail = delivery.getAndSet(null);
-        if (mail != null) {
-            mail.close();
-        }
-        GeoIpDatabase db = geoip.getAndSet(null);
-        if (db != null) {
-            try {
-                db.close();
-            } catch (IOException ignored) {
-                // closing a read-only memory map cannot lose anything
-            }
+        Resources last = resources.getAndSet(null);
+        if (last != null) {
+            last.close();
         }
         if (lock != null) {
             try {
@@ -248,17 +242,6 @@ public final class Appliance {
         stopWith(KiamMsException.FAILURE);
     }
 
-    private void openGeoIp() throws IOException {
-        String path = settings.geoip().path();
-        if (path.isEmpty()) {
-            LOG.warning("no GeoIP database configured (geoip.path): iplocation will answer with an error");
-            return;
-        }
-        GeoIpDatabase db = GeoIpDatabase.open(config.resolve(path, paths.confDir()));
-        geoip.set(db);
-        LOG.info(() -> "GeoIP database " + db.path() + " (" + db.type() + ", built " + db.buildTime() + ")");
-    }
-
     /** Keys of the reference server's mss.yaml that load but mean nothing to an embedded broker. */
     private void warnAboutIgnoredKeys() {
         if (!settings.brokers().isEmpty()) {
@@ -268,27 +251,6 @@ public final class Appliance {
         if (log.airbrakePid() != null || log.airbrakeKey() != null || log.airbrake() != null) {
             LOG.warning("log.airbrake* ignored: kiam-ms does not report to Airbrake");
         }
-    }
-
-    private boolean mailEnabled() {
-        Settings.ServiceSettings s = settings.service();
-        return s.actions().sendVerifyEmail().subscribe() || s.audits().subscribe();
-    }
-
-    private void prepareMail() {
-        if (!mailEnabled()) {
-            return;
-        }
-        MailTemplates t = MailSetup.templates(paths, config);
-        templates.set(t);
-        MailDelivery d = MailSetup.delivery(paths, settings.mail());
-        delivery.set(d);
-        if (d.usesOutbox()) {
-            LOG.warning("no SMTP server configured (mail.mtas): mails are written to " + MailSetup.outboxDir(paths)
-                    + " instead of being sent");
-        }
-        LOG.info(() -> "mail templates from " + t.dir() + " (locales: default"
-                + (t.locales().isEmpty() ? "" : ", " + String.join(", ", t.locales())) + ")");
     }
 
     private Connection connectSubscribers(BrokerCredentials credentials) throws IOException, InterruptedException {
@@ -309,23 +271,11 @@ public final class Appliance {
         EnvelopeCodec codec = new EnvelopeCodec();
         Intake intake = new Intake(codec, new EnvelopeValidator(), MicroClock.system());
         List<ActionHandler<?>> actions = new ArrayList<>();
-        if (settings.service().actions().ipLocation().subscribe()) {
-            actions.add(new IpLocationHandler(geoip::get));
-        } else {
-            LOG.info("iplocation is switched off (service.actions.ip_location.subscribe: false); another application may answer it");
-        }
+        actions.addAll(enabledActions(settings));
         List<EventHandler<?>> eventHandlers = new ArrayList<>();
         List<String> eventPatterns = new ArrayList<>();
-        if (mailEnabled()) {
-            MailComposer composer = new MailComposer(templates::get, settings.mail().subjectPrefix());
-            if (settings.service().actions().sendVerifyEmail().subscribe()) {
-                actions.add(new SendVerifyEmailHandler(composer, delivery::get));
-            } else {
-                LOG.info("sendverifyemail is switched off (service.actions.send_verify_email.subscribe: false); another application may answer it");
-            }
-            if (settings.service().audits().subscribe()) {
-                eventHandlers.add(new AccountAddEmailHandler(composer, delivery::get));
-            }
+        if (settings.service().audits().subscribe()) {
+            eventHandlers.add(new AccountAddEmailHandler(() -> resources.get().composer(), () -> resources.get().delivery()));
         }
         Settings.LogSettings log = settings.log();
         if (settings.service().events().subscribe()) {
@@ -354,7 +304,7 @@ public final class Appliance {
             durable = new DurableEvents(connection, events, codec, new DeadLetters(paths.deadLetterDir()),
                     new DurableEvents.RetryPolicy(r.maxAttempts(), Duration.ofSeconds(r.firstPauseSeconds()),
                             Duration.ofSeconds(r.maxPauseSeconds())), AUDIT_ACK_WAIT);
-            if (settings.service().audits().subscribe() && mailEnabled()) {
+            if (settings.service().audits().subscribe()) {
                 durable.consume(DurableEvents.AUDIT_CONSUMER, Subjects.AUDIT_PREFIX + ">");
                 subjects.add(Subjects.AUDIT_PREFIX + "> (stream " + DurableEvents.STREAM + ")");
             }
@@ -366,6 +316,83 @@ public final class Appliance {
             throw new IOException("JetStream: " + e.getMessage(), e);
         }
         return subjects;
+    }
+
+    /** The action handlers the settings switch on; each reads the resources in force per message. */
+    private List<ActionHandler<?>> enabledActions(Settings s) {
+        List<ActionHandler<?>> actions = new ArrayList<>();
+        Settings.ActionsSettings a = s.service().actions();
+        if (a.ipLocation().subscribe()) {
+            actions.add(ipLocation);
+        } else {
+            LOG.info("iplocation is switched off (service.actions.ip_location.subscribe: false); another application may answer it");
+        }
+        if (a.sendVerifyEmail().subscribe()) {
+            actions.add(sendVerifyEmail);
+        } else {
+            LOG.info("sendverifyemail is switched off (service.actions.send_verify_email.subscribe: false); another application may answer it");
+        }
+        return actions;
+    }
+
+    /**
+     * Reads the configuration again and swaps in what can change while running: the GeoIP
+     * database, the mail templates and MTAs, and which actions are answered. A configuration that
+     * does not load, or whose GeoIP database or templates are unusable, is refused and the running
+     * one kept. Changes to the broker, the audits, notices or logs take a restart.
+     *
+     * @return one line saying what happened
+     */
+    public synchronized ReloadResult reload() {
+        if (stopped || bus == null) {
+            return new ReloadResult(false, "kiam-ms is not running");
+        }
+        LoadedConfig next;
+        Resources loaded;
+        try {
+            next = new dev.kiamms.app.config.ConfigLoader().load(paths.configFile(), paths.configGiven());
+            loaded = Resources.load(paths, next);
+        } catch (KiamMsException | IOException e) {
+            LOG.severe("reload refused, the running configuration stays: " + e.getMessage());
+            return new ReloadResult(false, "refused: " + e.getMessage());
+        }
+        Resources previous = resources.getAndSet(loaded);
+        // Lookups and mails in progress may still hold the old database and MTA pool: close them later.
+        statsWriter.schedule(previous::close, 30, java.util.concurrent.TimeUnit.SECONDS);
+        List<String> subjects = bus.updateActions(enabledActions(next.settings()));
+        Settings s = next.settings();
+        List<String> needRestart = new ArrayList<>();
+        if (!s.broker().equals(settings.broker())) {
+            needRestart.add("broker");
+        }
+        if (!s.service().audits().equals(settings.service().audits()) || !s.service().events().equals(settings.service().events())
+                || !s.service().logs().equals(settings.service().logs()) || !s.service().dedup().equals(settings.service().dedup())
+                || !s.service().queueGroup().equals(settings.service().queueGroup()) || !s.log().equals(settings.log())) {
+            needRestart.add("service audits/events/logs/dedup/queue_group or log");
+        }
+        String message = "reloaded " + next.describeSource() + "; answering " + String.join(", ", subjects)
+                + (needRestart.isEmpty() ? "" : "; changes to " + String.join(", ", needRestart) + " take effect at the next start");
+        LOG.info(message);
+        return new ReloadResult(true, message);
+    }
+
+    /** What a reload did, for the log, {@code kiam-ms reload} and the run directory. */
+    public record ReloadResult(boolean applied, String message) {
+    }
+
+    /** Reloads, and leaves the outcome in {@code <data>/run/reload.json} for {@code kiam-ms reload} to read. */
+    public ReloadResult reloadAndRecord() {
+        ReloadResult r = reload();
+        try {
+            java.util.Map<String, Object> record = new java.util.LinkedHashMap<>();
+            record.put("at", Instant.now().toString());
+            record.put("applied", r.applied());
+            record.put("message", r.message());
+            OwnerOnlyFiles.write(paths.reloadFile(), new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(record));
+        } catch (IOException e) {
+            LOG.warning("cannot write " + paths.reloadFile() + ": " + e.getMessage());
+        }
+        return r;
     }
 
     private JsonLinesFile openSink(JsonLinesFile file) {

@@ -60,6 +60,10 @@ public record InstancePaths(Path home, Path configFile, boolean configGiven, Pat
         return dataDir.resolve("dead-letters");
     }
 
+    public Path reloadFile() {
+        return dataDir.resolve("run").resolve("reload.json");
+    }
+
     public Path statsFile() {
         return dataDir.resolve("run").resolve("stats.json");
     }
