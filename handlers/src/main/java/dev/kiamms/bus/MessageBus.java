@@ -85,6 +85,16 @@ public final class MessageBus {
         return subscribed();
     }
 
+    /** Subscribes more event patterns in the queue group. @return the subjects subscribed now */
+    public synchronized List<String> subscribeEvents(List<String> eventPatterns) {
+        for (String pattern : eventPatterns) {
+            Dispatcher dispatcher = connection.createDispatcher(this::onEvent);
+            dispatcher.subscribe(pattern, queueGroup);
+            eventDispatchers.put(pattern, dispatcher);
+        }
+        return List.copyOf(eventPatterns);
+    }
+
     /**
      * Answers exactly these actions from now on: new ones are subscribed, dropped ones drained
      * (requests already delivered still get their replies) and unsubscribed.

@@ -15,8 +15,16 @@ import java.nio.file.Path;
 public final class BrokerConfigWriter {
 
     /** Everything the writer needs to know, resolved to absolute paths. */
+    /** Cluster routes of this node; {@code null} for a single appliance. */
+    public record Cluster(String name, String listen, java.util.List<String> routes, String user, String password) {
+    }
+
+    /** TLS for clients; {@code ca} may be null. */
+    public record Tls(Path cert, Path key, Path ca) {
+    }
+
     public record BrokerLayout(String serverName, String host, int port, int monitorPort, Path pidFile, Path logFile,
-                               Path jetStreamDir, boolean debug) {
+                               Path jetStreamDir, boolean debug, Cluster cluster, Tls tls) {
     }
 
     private BrokerConfigWriter() {
@@ -41,6 +49,27 @@ public final class BrokerConfigWriter {
         s.append("debug: ").append(l.debug()).append('\n');
         s.append("# JetStream keeps audits and log records until kiam-ms has handled them.\n");
         s.append("jetstream {\n  store_dir: ").append(quote(l.jetStreamDir().toString())).append("\n}\n");
+        if (l.tls() != null) {
+            s.append("tls {\n  cert_file: ").append(quote(l.tls().cert().toString()))
+                    .append("\n  key_file: ").append(quote(l.tls().key().toString())).append('\n');
+            if (l.tls().ca() != null) {
+                s.append("  ca_file: ").append(quote(l.tls().ca().toString())).append('\n');
+            }
+            s.append("}\n");
+        }
+        if (l.cluster() != null) {
+            Cluster cl = l.cluster();
+            s.append("cluster {\n  name: ").append(quote(cl.name())).append("\n  listen: ").append(quote(cl.listen())).append('\n');
+            if (!cl.user().isEmpty()) {
+                s.append("  authorization {user: ").append(quote(cl.user())).append(", password: ").append(quote(cl.password()))
+                        .append("}\n");
+            }
+            s.append("  routes: [");
+            for (int i = 0; i < cl.routes().size(); i++) {
+                s.append(i == 0 ? "" : ", ").append(quote(cl.routes().get(i)));
+            }
+            s.append("]\n}\n");
+        }
         s.append('\n');
         s.append("authorization {\n  users: [\n");
         // KrossIAM: publishes requests and events, and reads only its own reply inbox.

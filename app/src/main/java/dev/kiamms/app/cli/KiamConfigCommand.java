@@ -36,6 +36,10 @@ public final class KiamConfigCommand implements Callable<Integer> {
     public Integer call() {
         InstancePaths paths = instance.paths();
         LoadedConfig config = instance.loadConfig(paths);
+        if (!config.settings().broker().embedded()) {
+            throw new KiamMsException(KiamMsException.CONFIG, "kiam-ms uses an external broker (broker.embedded: false): "
+                    + "give KrossIAM that broker's URL and a user of its own");
+        }
         BrokerCredentials credentials;
         try {
             credentials = BrokerCredentials.read(paths.credentialsFile());
@@ -56,6 +60,9 @@ public final class KiamConfigCommand implements Callable<Integer> {
             System.out.println("ms:");
             System.out.println("  brokers:");
             System.out.println("    - " + url);
+            if (config.settings().broker().tls() != null) {
+                System.out.println("# the broker serves TLS: KrossIAM must trust its certificate (or the CA that signed it)");
+            }
         }
         return 0;
     }

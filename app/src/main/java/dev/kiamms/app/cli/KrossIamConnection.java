@@ -26,9 +26,20 @@ public final class KrossIamConnection {
         return java.time.Duration.ofSeconds(timeoutSeconds != null ? timeoutSeconds : defaultSeconds);
     }
 
+    private javax.net.ssl.SSLContext tls;
+
     String url(InstancePaths paths, LoadedConfig config) {
         if (url != null) {
             return url;
+        }
+        dev.kiamms.app.config.Settings.TlsSettings t = config.settings().broker().tls();
+        if (t != null) {
+            String trust = t.ca().isEmpty() ? t.cert() : t.ca();
+            tls = dev.kiamms.app.broker.BrokerTls.trusting(config.resolve(trust, paths.confDir()));
+        }
+        if (!config.settings().broker().embedded()) {
+            throw new KiamMsException(KiamMsException.CONFIG, "kiam-ms uses an external broker (broker.embedded: false); "
+                    + "give its URL with KrossIAM's credentials: --url nats://user:password@host:4222");
         }
         try {
             String password = BrokerCredentials.read(paths.credentialsFile()).password(BrokerCredentials.KIAM);
@@ -40,7 +51,11 @@ public final class KrossIamConnection {
 
     KrossIamClient connect(String url) {
         try {
-            return KrossIamClient.connect(KrossIamClient.options(url).maxReconnects(0).build());
+            io.nats.client.Options.Builder options = KrossIamClient.options(url).maxReconnects(0);
+            if (tls != null) {
+                options.sslContext(tls);
+            }
+            return KrossIamClient.connect(options.build());
         } catch (IOException e) {
             throw new KiamMsException(KiamMsException.NOT_RUNNING, "cannot connect to the broker at " + mask(url) + ": "
                     + e.getMessage() + "; is kiam-ms running ('kiam-ms status')?");

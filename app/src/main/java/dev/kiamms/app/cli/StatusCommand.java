@@ -70,6 +70,21 @@ public final class StatusCommand implements Callable<Integer> {
         List<String> subjects = state.subjects();
         List<String> krossiam = new ArrayList<>();
         boolean brokerUp;
+        if (state.monitorPort() == 0) {
+            // An external broker: kiam-ms has no monitoring endpoint of its own to read.
+            j.put("externalBroker", true);
+            j.put("subjects", subjects);
+            if (output.json()) {
+                output.printJson(out, j);
+            } else {
+                out.println("kiam-ms " + state.version() + " is running (pid " + state.pid() + ", up " + human(uptime) + ")");
+                row(out, "broker", "external, " + state.brokerUrl());
+                row(out, "answering", String.join(", ", subjects));
+                row(out, "config", state.config());
+                row(out, "data", paths.dataDir().toString());
+            }
+            return 0;
+        }
         try {
             BrokerMonitor.ServerInfo info = monitor.server();
             brokerUp = true;

@@ -23,7 +23,7 @@ public record Settings(
         debug = debug != null && debug;
         log = log != null ? log : new LogSettings(null, null, null, null, null, null);
         brokers = brokers != null ? List.copyOf(brokers) : List.of();
-        broker = broker != null ? broker : new BrokerSettings(null, null, null, null, null, null, null);
+        broker = broker != null ? broker : new BrokerSettings(null, null, null, null, null, null, null, null, null);
         service = service != null ? service : new ServiceSettings(null, null, null, null, null, null);
         mail = mail != null ? mail : new MailSettings(null, null, null, null, null);
         geoip = geoip != null ? geoip : new GeoIpSettings(null);
@@ -64,7 +64,9 @@ public record Settings(
             @JsonProperty("monitor_port") Integer monitorPort,
             RestartSettings restarts,
             @JsonProperty("server_name") String serverName,
-            JetStreamSettings jetstream) {
+            JetStreamSettings jetstream,
+            ClusterSettings cluster,
+            TlsSettings tls) {
         public BrokerSettings {
             embedded = embedded == null || embedded;
             restarts = restarts != null ? restarts : new RestartSettings(null, null);
@@ -75,6 +77,38 @@ public record Settings(
             monitorPort = monitorPort == null ? 8222 : monitorPort;
             requirePort("broker.port", port);
             requirePort("broker.monitor_port", monitorPort);
+        }
+    }
+
+    /**
+     * Several appliances forming one NATS cluster: {@code listen} is this node's route address,
+     * {@code routes} the others' ({@code nats-route://host:port}); {@code user}/{@code password},
+     * the same on every node, protect the routes.
+     */
+    public record ClusterSettings(String name, String listen, List<String> routes, String user, String password) {
+        public ClusterSettings {
+            name = name == null || name.isBlank() ? "kiam-ms" : name.trim();
+            routes = routes != null ? List.copyOf(routes) : List.of();
+            user = user == null ? "" : user;
+            password = password == null ? "" : password;
+            if (listen == null || listen.isBlank()) {
+                throw new IllegalArgumentException("broker.cluster.listen is needed, e.g. 0.0.0.0:6222");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "ClusterSettings[name=" + name + ", listen=" + listen + ", routes=" + routes + "]";
+        }
+    }
+
+    /** Serve clients over TLS: PEM certificate and key, and optionally a CA file that client certificates must chain to. */
+    public record TlsSettings(String cert, String key, String ca) {
+        public TlsSettings {
+            if (cert == null || cert.isBlank() || key == null || key.isBlank()) {
+                throw new IllegalArgumentException("broker.tls needs cert and key (PEM files)");
+            }
+            ca = ca == null ? "" : ca.trim();
         }
     }
 

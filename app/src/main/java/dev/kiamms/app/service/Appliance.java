@@ -6,6 +6,7 @@ import dev.kiamms.app.broker.BrokerConfigWriter;
 import dev.kiamms.app.broker.BrokerCredentials;
 import dev.kiamms.app.broker.BrokerMonitor;
 import dev.kiamms.app.broker.BrokerSupervisor;
+import dev.kiamms.app.broker.BrokerTls;
 import dev.kiamms.app.broker.ManagedBroker;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
@@ -118,9 +119,9 @@ public final class Appliance {
     public synchronized Ready start() {
         long t0 = System.nanoTime();
         Settings.BrokerSettings b = settings.broker();
-        if (!b.embedded()) {
+        if (!b.embedded() && settings.brokers().isEmpty()) {
             throw new KiamMsException(KiamMsException.CONFIG,
-                    "broker.embedded: false (an external NATS broker) is not supported by this version; remove it");
+                    "broker.embedded: false needs the external NATS servers in brokers: [nats://user:password@host:4222, ...]");
         }
         warnAboutIgnoredKeys();
         try {
@@ -131,11 +132,14 @@ public final class Appliance {
                             + "; stop it first or use another --data directory"));
             ManagedBroker.stopStale(paths.natsPidFile());
             resources.set(Resources.load(paths, config));
-            BrokerCredentials credentials = BrokerCredentials.loadOrCreate(paths.credentialsFile());
             Path logDir = OwnerOnlyFiles.directory(logDir());
+            if (!b.embedded()) {
+                return startOnExternalBroker(t0);
+            }
+            BrokerCredentials credentials = BrokerCredentials.loadOrCreate(paths.credentialsFile());
             BrokerConfigWriter.BrokerLayout layout = new BrokerConfigWriter.BrokerLayout(serverName(), b.host(), b.port(),
                     b.monitorPort(), paths.natsPidFile(), logDir.resolve("nats-server.log"),
-                    OwnerOnlyFiles.directory(paths.jetStreamDir()), settings.debug());
+                    OwnerOnlyFiles.directory(paths.jetStreamDir()), settings.debug(), cluster(), tls());
             BrokerConfigWriter.write(paths.natsConfigFile(), layout, credentials);
 
             Settings.RestartSettings r = b.restarts();
@@ -167,6 +171,25 @@ public final class Appliance {
             stop();
             throw new KiamMsException(KiamMsException.FAILURE, "interrupted while starting");
         }
+    }
+
+    /** Only the subscribers, on a NATS server or cluster someone else runs (the brokers URLs carry the credentials). */
+    private Ready startOnExternalBroker(long t0) throws IOException, InterruptedException {
+        connection = connectSubscribers(null);
+        List<String> subjects = subscribe();
+        startStatsWriter();
+        String url = mask(connection.getConnectedUrl());
+        state = new RunState(ProcessHandle.current().pid(), Version.current(), Instant.now().toString(), url, 0, null, 0,
+                config.describeSource(), subjects);
+        state.write(paths.stateFile());
+        Duration startup = Duration.ofNanos(System.nanoTime() - t0);
+        String version = "external nats-server " + connection.getServerInfo().getVersion();
+        LOG.info(() -> "ready in " + startup.toMillis() + " ms on external broker " + url + "; answering " + String.join(", ", subjects));
+        return new Ready(url, version, subjects, startup);
+    }
+
+    private static String mask(String url) {
+        return url == null ? "" : url.replaceFirst("://([^:/@]+):[^@]*@", "://$1:" + BrokerAddress.MASK + "@");
     }
 
     /**
@@ -254,9 +277,17 @@ public final class Appliance {
     }
 
     private Connection connectSubscribers(BrokerCredentials credentials) throws IOException, InterruptedException {
-        Options options = new Options.Builder()
-                .server(brokerUrl(null))
-                .userInfo(BrokerCredentials.MSS, credentials.password(BrokerCredentials.MSS))
+        Options.Builder builder = new Options.Builder();
+        if (settings.broker().embedded()) {
+            builder.server(brokerUrl(null)).userInfo(BrokerCredentials.MSS, credentials.password(BrokerCredentials.MSS));
+            BrokerConfigWriter.Tls tls = tls();
+            if (tls != null) {
+                builder.sslContext(BrokerTls.trusting(tls.ca() != null ? tls.ca() : tls.cert()));
+            }
+        } else {
+            builder.servers(settings.brokers().toArray(String[]::new));
+        }
+        Options options = builder
                 .connectionName("kiam-ms")
                 .maxReconnects(-1)
                 .reconnectWait(Duration.ofMillis(250))
@@ -267,7 +298,7 @@ public final class Appliance {
         return Nats.connect(options);
     }
 
-    private List<String> subscribe() throws IOException {
+    private List<String> subscribe() throws IOException, InterruptedException {
         EnvelopeCodec codec = new EnvelopeCodec();
         Intake intake = new Intake(codec, new EnvelopeValidator(), MicroClock.system());
         List<ActionHandler<?>> actions = new ArrayList<>();
@@ -296,10 +327,19 @@ public final class Appliance {
         bus = new MessageBus(connection, settings.service().queueGroup(), new ActionPipeline(intake, stats, recentActions),
                 events, codec);
         List<String> subjects = new ArrayList<>(bus.subscribe(actions, eventPatterns));
+        Settings.JetStreamSettings js = settings.broker().jetstream();
+        if (!ensureStream(new DurableEvents.StreamLimits(Duration.ofHours(js.maxAgeHours()), js.maxBytesMb() * 1024L * 1024L))) {
+            // An external broker without JetStream: audits and logs as plain subscriptions, at most once.
+            LOG.warning("the broker has no JetStream: audits and log records are handled as they arrive and are lost while kiam-ms is down");
+            if (settings.service().audits().subscribe()) {
+                subjects.addAll(bus.subscribeEvents(List.of(Subjects.AUDIT_PREFIX + ">")));
+            }
+            if (recordLogs) {
+                subjects.addAll(bus.subscribeEvents(List.of(Subjects.LOG)));
+            }
+            return subjects;
+        }
         try {
-            Settings.JetStreamSettings js = settings.broker().jetstream();
-            DurableEvents.ensureStream(connection, new DurableEvents.StreamLimits(Duration.ofHours(js.maxAgeHours()),
-                    js.maxBytesMb() * 1024L * 1024L));
             Settings.RetrySettings r = settings.service().audits().retry();
             durable = new DurableEvents(connection, events, codec, new DeadLetters(paths.deadLetterDir()),
                     new DurableEvents.RetryPolicy(r.maxAttempts(), Duration.ofSeconds(r.firstPauseSeconds()),
@@ -395,6 +435,34 @@ public final class Appliance {
         return r;
     }
 
+    /**
+     * Creates the stream, waiting up to 30 s for JetStream to become available (a cluster elects
+     * its JetStream leader once enough nodes are up).
+     *
+     * @return false when the broker has no JetStream at all
+     */
+    private boolean ensureStream(DurableEvents.StreamLimits limits) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                DurableEvents.ensureStream(connection, limits);
+                return true;
+            } catch (JetStreamApiException e) {
+                if (e.getErrorCode() == 503 && !settings.broker().embedded() && e.getApiErrorCode() == 10076) {
+                    return false; // "JetStream not enabled for account"
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("JetStream did not become available within 30 s: " + e.getMessage(), e);
+                }
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("JetStream did not answer within 30 s: " + e.getMessage(), e);
+                }
+            }
+            Thread.sleep(250);
+        }
+    }
+
     private JsonLinesFile openSink(JsonLinesFile file) {
         sinks.add(file);
         return file;
@@ -409,6 +477,26 @@ public final class Appliance {
                 LOG.log(Level.FINE, "stats file", e);
             }
         }, 0, 2, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private BrokerConfigWriter.Cluster cluster() {
+        Settings.ClusterSettings c = settings.broker().cluster();
+        return c == null ? null : new BrokerConfigWriter.Cluster(c.name(), c.listen(), c.routes(), c.user(), c.password());
+    }
+
+    private BrokerConfigWriter.Tls tls() {
+        Settings.TlsSettings t = settings.broker().tls();
+        if (t == null) {
+            return null;
+        }
+        Path cert = config.resolve(t.cert(), paths.confDir());
+        Path key = config.resolve(t.key(), paths.confDir());
+        for (Path p : new Path[]{cert, key}) {
+            if (!java.nio.file.Files.isReadable(p)) {
+                throw new KiamMsException(KiamMsException.CONFIG, "broker.tls: " + p + " is missing or not readable");
+            }
+        }
+        return new BrokerConfigWriter.Tls(cert, key, t.ca().isEmpty() ? null : config.resolve(t.ca(), paths.confDir()));
     }
 
     /** Unique per host and port, as JetStream needs in a cluster. */

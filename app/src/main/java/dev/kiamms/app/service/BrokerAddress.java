@@ -17,6 +17,6 @@ public final class BrokerAddress {
             default -> broker.host().contains(":") && !broker.host().startsWith("[") ? "[" + broker.host() + "]" : broker.host();
         };
         String auth = user == null ? "" : user + ":" + password + "@";
-        return "nats://" + auth + host + ":" + broker.port();
+        return (broker.tls() != null ? "tls://" : "nats://") + auth + host + ":" + broker.port();
     }
 }
