@@ -143,6 +143,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theShippedConfigurationIsTheDefaultsAndEveryExampleInItLoads() throws IOException {
+        Path shipped = Path.of(System.getProperty("kiamms.root"), "conf", "kiam-ms.yaml");
+        assertEquals(Settings.defaults(), new ConfigLoader().load(shipped, true).settings(), "as shipped, all commented out");
+        // Uncomment every example key ("#key:" and "#  key:"), keep the explanations ("# text", "#  # text").
+        StringBuilder uncommented = new StringBuilder();
+        for (String line : Files.readAllLines(shipped)) {
+            boolean example = line.startsWith("#") && (line.length() > 1 && Character.isLetter(line.charAt(1))
+                    || line.startsWith("#  ") && !line.strip().substring(1).strip().startsWith("#"));
+            uncommented.append(example ? line.substring(1) : "").append('\n');
+        }
+        Settings s = load(uncommented.toString()).settings();
+        assertEquals("[KrossIAM]", s.mail().subjectPrefix());
+        assertEquals("main", s.mail().mtas().get(0).name());
+        assertEquals(5, s.service().audits().retry().maxAttempts());
+        assertEquals("0.0.0.0:6222", s.broker().cluster().listen());
+    }
+
+    @Test
     void anUnknownEngineIsRefused() {
         KiamMsException e = fails("service:\n  actions:\n    ip_location:\n      engine: ip2location\n");
         assertTrue(e.getMessage().contains("ip2location") && e.getMessage().contains("geoip"), e.getMessage());
