@@ -39,7 +39,8 @@ public final class ReloadCommand implements Callable<Integer> {
                     + "; start it with 'kiam-ms start'");
         }
         String before = lastReloadAt(paths);
-        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(state.pid())).redirectErrorStream(true).start();
+        // The shell's built-in kill: present wherever the launcher script runs, unlike a kill binary.
+        Process kill = new ProcessBuilder("/bin/sh", "-c", "kill -HUP " + state.pid()).redirectErrorStream(true).start();
         if (kill.waitFor() != 0) {
             throw new KiamMsException(KiamMsException.FAILURE, "cannot signal pid " + state.pid() + ": "
                     + new String(kill.getInputStream().readAllBytes()).strip());
