@@ -67,6 +67,11 @@ public final class Bench {
     static final long TARGET_JVM_RSS_BYTES = 150_000_000L;
 
     static final String IPLOCATION = Subjects.action("iplocation");
+    /**
+     * The ceiling's subject: as long as iplocation's, and nothing of kiam-ms reads it, so that the
+     * bare responder and kiam-ms can be measured turn by turn on one broker.
+     */
+    static final String CEILING = Subjects.action("benchiploc");
     static final String SENDVERIFYEMAIL = Subjects.action("sendverifyemail");
     static final String ACCOUNTADDEMAIL = Subjects.audit("accountaddemail");
 
@@ -84,7 +89,7 @@ public final class Bench {
     private final int[] mailConcurrencies;
     private final int maxSamples;
     private final boolean jfr;
-    /** Phases to run: ceiling, mail (with the audits), test, full, startup. */
+    /** Phases to run: test (iplocation and its ceiling with the test DB), mail (with the audits), full, startup. */
     private final List<String> only;
     private final List<String> failures = new ArrayList<>();
     private final List<Double> phaseStarts = new ArrayList<>();
@@ -100,7 +105,6 @@ public final class Bench {
     private int monitorPort;
     private Path testDb;
     private Path fullDb;
-    private final Map<Integer, LoadDriver.Cell> ceiling = new LinkedHashMap<>();
 
     private Bench(Map<String, String> opts) {
         this.opts = opts;
@@ -112,7 +116,7 @@ public final class Bench {
         this.mailConcurrencies = ints(opts.getOrDefault("mail-concurrency", "1,16"));
         this.maxSamples = Integer.parseInt(opts.getOrDefault("max-samples", "2000000"));
         this.jfr = opts.containsKey("jfr");
-        this.only = List.of(opts.getOrDefault("only", "ceiling,mail,test,full,startup").split(","));
+        this.only = List.of(opts.getOrDefault("only", "test,mail,full,startup").split(","));
     }
 
     private boolean selected(String phase) {
@@ -126,7 +130,7 @@ public final class Bench {
                 throw new IllegalArgumentException("unexpected argument " + args[i]);
             }
             String key = args[i].substring(2);
-            if (key.equals("jfr")) {
+            if (key.equals("jfr") || key.equals("java-sink")) {
                 opts.put(key, "true");
             } else {
                 opts.put(key, args[++i]);
@@ -177,18 +181,33 @@ public final class Bench {
         long unpacked = treeSize(installed.home);
         long archiveBytes = Files.size(archive);
 
-        if (selected("ceiling") || selected("mail")) {
-            phase("ceiling and mail", this::ceilingAndMailPhase);
-        }
         Proc.Rss[] testDbRss = new Proc.Rss[2];
-        if (selected("test")) {
-            phase("iplocation, test DB", () -> ipLocationPhase("iplocation test DB", "test", testDb, testDbAddresses(), testDbRss));
+        if (selected("test") || selected("mail")) {
+            phase("iplocation (test DB) and mail", () -> {
+                try (Installed.Running app = installed.start(config("test", testDb), jfrOpts("test-db-and-mail"), "test")) {
+                    phaseStarts.add(app.startToReadyMs);
+                    if (selected("test")) {
+                        ipLocationCells(app, "iplocation, test DB (" + TEST_DB_ADDRESSES.length + " addresses)",
+                                TEST_DB_ADDRESSES, testDbRss);
+                    }
+                    if (selected("mail")) {
+                        mail(app);
+                        audits(app);
+                    }
+                }
+            });
         }
         Proc.Rss[] fullDbRss = new Proc.Rss[2];
         if (!selected("full")) {
             report.note("phase 'full' not selected (--only)");
         } else if (fullDb != null) {
-            phase("iplocation, full DB", () -> ipLocationPhase("iplocation full DB", "full", fullDb, fullDbAddresses(), fullDbRss));
+            phase("iplocation, full DB", () -> {
+                String[] addresses = fullDbAddresses();
+                try (Installed.Running app = installed.start(config("full", fullDb), jfrOpts("full-db"), "full")) {
+                    phaseStarts.add(app.startToReadyMs);
+                    ipLocationCells(app, "iplocation, full DB (" + addresses.length + " addresses)", addresses, fullDbRss);
+                }
+            });
         } else {
             report.note("no full-size City database given (--full-db): the full-DB rows are missing");
         }
@@ -245,93 +264,61 @@ public final class Bench {
     }
 
     /**
-     * The ceiling, with kiam-ms running but iplocation switched off so that the responder has the
-     * very subject, payload and queue group; then the mail actions into the sink.
+     * The ceiling and iplocation, cell by cell: for each concurrency the bare responder on
+     * {@link #CEILING} and then kiam-ms on {@link #IPLOCATION}, back to back on the same broker,
+     * with the same requests from the same client, so that both see the same machine.
      */
-    private void ceilingAndMailPhase() throws Exception {
-        Path config = config("ceiling", false, testDb);
-        try (Installed.Running app = installed.start(config, jfrOpts("ceiling-mail"), "ceiling")) {
-            phaseStarts.add(app.startToReadyMs);
-            if (selected("ceiling")) {
-                ceilingCells(app);
-            }
-            if (selected("mail")) {
-                mail(app);
-                audits(app);
-            }
-        }
-    }
-
-    private void ceilingCells(Installed.Running app) throws Exception {
+    private void ipLocationCells(Installed.Running app, String section, String[] addresses, Proc.Rss[] rssOut)
+            throws Exception {
         Map<String, String> creds = installed.credentials();
+        long natsPid = app.natsServerPid();
         Process responder = startResponder(creds.get("mss"));
         try (Connection nc = connectKiam(creds.get("kiam"))) {
-            LoadDriver driver = new LoadDriver(nc, IPLOCATION, ipPayloads(TEST_DB_ADDRESSES), Duration.ofSeconds(10));
-            driver.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
-            long natsPid = app.natsServerPid();
+            LoadDriver bare = new LoadDriver(nc, CEILING, ipPayloads(addresses), Duration.ofSeconds(10));
+            LoadDriver kiamMs = new LoadDriver(nc, IPLOCATION, ipPayloads(addresses), Duration.ofSeconds(10));
+            bare.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
+            kiamMs.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
             for (int c : concurrencies) {
-                Proc.CpuWindow cpu = cpuWindow(responder.pid(), natsPid);
-                LoadDriver.Cell cell = driver.run("ceiling", c, warmup, measure, maxSamples, cpu::begin, cpu::end);
-                ceiling.put(c, cell);
+                Proc.CpuWindow baseCpu = cpuWindow(responder.pid(), natsPid);
+                LoadDriver.Cell base = bare.run("ceiling", c, warmup, measure, maxSamples, baseCpu::begin, baseCpu::end);
+                cell(base, baseCpu);
+                report.add(requestRow(section, "ceiling", base, baseCpu, "", "", ""));
+
+                Proc.CpuWindow cpu = cpuWindow(app.jvmPid(), natsPid);
+                boolean last = c == concurrencies[concurrencies.length - 1];
+                Proc.RssSampler rss = last ? new Proc.RssSampler(Map.of("jvm", app.jvmPid(), "nats", natsPid)) : null;
+                LoadDriver.Cell cell;
+                try {
+                    cell = kiamMs.run("iplocation", c, warmup, measure, maxSamples, cpu::begin, cpu::end);
+                } finally {
+                    if (rss != null) {
+                        rss.close();
+                        rssOut[0] = rss.peak("jvm");
+                        rssOut[1] = rss.peak("nats");
+                    }
+                }
                 cell(cell, cpu);
-                report.add(requestRow("ceiling (same subject, bare responder)", cell, cpu, "", "", ""));
+                double rate = base.perSecond() == 0 ? 0 : cell.perSecond() / base.perSecond();
+                double p99 = base.p99us() == 0 ? Double.POSITIVE_INFINITY : cell.p99us() / base.p99us();
+                List<String> missed = new ArrayList<>();
+                if (rate < TARGET_RATE_RATIO) {
+                    missed.add("rate");
+                }
+                if (p99 > TARGET_P99_RATIO) {
+                    missed.add("p99");
+                }
+                if (cell.errors() > 0 || base.errors() > 0) {
+                    missed.add("errors");
+                }
+                String result = missed.isEmpty() ? PASS : MISS + " (" + String.join(", ", missed) + ")";
+                Report.Row r = requestRow(section, "kiam-ms", cell, cpu, f2(rate) + "x, " + f2(p99) + "x",
+                        ">= 0.80x rate, <= 1.50x p99", result);
+                r.data().put("rateRatio", rate);
+                r.data().put("p99Ratio", p99);
+                report.add(r);
             }
         } finally {
             stopResponder(responder);
-        }
-    }
-
-    private void ipLocationPhase(String section, String label, Path db, String[] addresses, Proc.Rss[] rssOut)
-            throws Exception {
-        Path config = config(label, true, db);
-        try (Installed.Running app = installed.start(config, jfrOpts("iplocation-" + label), label)) {
-            phaseStarts.add(app.startToReadyMs);
-            Map<String, String> creds = installed.credentials();
-            try (Connection nc = connectKiam(creds.get("kiam"))) {
-                LoadDriver driver = new LoadDriver(nc, IPLOCATION, ipPayloads(addresses), Duration.ofSeconds(10));
-                driver.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
-                long natsPid = app.natsServerPid();
-                for (int c : concurrencies) {
-                    Proc.CpuWindow cpu = cpuWindow(app.jvmPid(), natsPid);
-                    boolean last = c == concurrencies[concurrencies.length - 1];
-                    Proc.RssSampler rss = last ? new Proc.RssSampler(Map.of("jvm", app.jvmPid(), "nats", natsPid)) : null;
-                    LoadDriver.Cell cell;
-                    try {
-                        cell = driver.run(section, c, warmup, measure, maxSamples, cpu::begin, cpu::end);
-                    } finally {
-                        if (rss != null) {
-                            rss.close();
-                            rssOut[0] = rss.peak("jvm");
-                            rssOut[1] = rss.peak("nats");
-                        }
-                    }
-                    cell(cell, cpu);
-                    LoadDriver.Cell base = ceiling.get(c);
-                    if (base == null || base.count() == 0) {
-                        report.add(requestRow(section + " (" + addresses.length + " addresses)", cell, cpu,
-                                "no ceiling", "", ""));
-                        continue;
-                    }
-                    double rate = cell.perSecond() / base.perSecond();
-                    double p99 = cell.p99us() / base.p99us();
-                    List<String> missed = new ArrayList<>();
-                    if (rate < TARGET_RATE_RATIO) {
-                        missed.add("rate");
-                    }
-                    if (p99 > TARGET_P99_RATIO) {
-                        missed.add("p99");
-                    }
-                    if (cell.errors() > 0) {
-                        missed.add("errors");
-                    }
-                    String result = missed.isEmpty() ? PASS : MISS + " (" + String.join(", ", missed) + ")";
-                    Report.Row r = requestRow(section + " (" + addresses.length + " addresses)", cell, cpu,
-                            f2(rate) + "x, " + f2(p99) + "x", ">= 0.80x rate, <= 1.50x p99", result);
-                    r.data().put("rateRatio", rate);
-                    r.data().put("p99Ratio", p99);
-                    report.add(r);
-                }
-            }
         }
     }
 
@@ -352,17 +339,19 @@ public final class Bench {
                 Thread.sleep(200);
                 long mails = sink.messages() - mails0;
                 long sessions = sink.sessions() - sessions0;
+                int open = sink.openConnections();
                 cell(cell, cpu);
                 boolean judged = c == 16;
                 String result = judged ? verdict(cell.perSecond() >= TARGET_MAILS_PER_S && cell.errors() == 0) : "";
-                Report.Row r = requestRow("sendverifyemail -> SMTP sink", cell, cpu, "",
+                Report.Row r = requestRow("sendverifyemail -> SMTP sink", "kiam-ms", cell, cpu, "",
                         judged ? ">= 500 mails/s at C=16" : "", result);
                 r.data().put("sinkMails", mails);
-                r.data().put("sinkSessions", sessions);
+                r.data().put("sinkSessionsEnded", sessions);
+                r.data().put("smtpConnectionsOpenAfter", open);
                 report.add(r);
-                report.note(String.format(Locale.ROOT, "sendverifyemail C=%d: the sink counted %d mails and %d SMTP sessions ended "
-                        + "(warm-up included; %.3f per mail; pooled sessions still open are not counted)", c, mails, sessions,
-                        mails == 0 ? 0.0 : (double) sessions / mails));
+                report.note(String.format(Locale.ROOT, "sendverifyemail C=%d: the sink took %d mails and saw %d SMTP sessions end "
+                        + "(warm-up included: %.3f per mail); %d SMTP connections open after the cell", c, mails, sessions,
+                        mails == 0 ? 0.0 : (double) sessions / mails, open));
             }
         }
     }
@@ -427,7 +416,7 @@ public final class Bench {
 
     private void startupPhase() throws Exception {
         int runs = Integer.parseInt(opts.getOrDefault("starts", "5"));
-        Path config = config("startup", true, testDb);
+        Path config = config("startup", testDb);
         List<Double> starts = new ArrayList<>();
         List<Double> selfReported = new ArrayList<>();
         List<Double> statuses = new ArrayList<>();
@@ -457,12 +446,9 @@ public final class Bench {
 
     // ---- pieces -------------------------------------------------------------------------------
 
-    private Path config(String name, boolean ipLocation, Path db) throws IOException {
+    private Path config(String name, Path db) throws IOException {
         StringBuilder y = new StringBuilder();
         y.append("broker:\n  port: ").append(brokerPort).append("\n  monitor_port: ").append(monitorPort).append('\n');
-        if (!ipLocation) {
-            y.append("service:\n  actions:\n    ip_location:\n      subscribe: false\n");
-        }
         y.append("geoip:\n  path: \"").append(db.toAbsolutePath()).append("\"\n");
         y.append("mail:\n  mtas:\n    - name: sink\n      host: 127.0.0.1\n      port: ").append(sink.port())
                 .append("\n      ssl: false\n      sender: noreply@example.com\n");
@@ -486,7 +472,7 @@ public final class Bench {
         cmd.add(installed.home.resolve("runtime/bin/java").toString());
         cmd.addAll(installed.launcherOptions());
         cmd.addAll(List.of("-cp", cp, CeilingResponder.class.getName(),
-                "nats://127.0.0.1:" + brokerPort, "mss", mssPassword, IPLOCATION, "kiam-ms"));
+                "nats://127.0.0.1:" + brokerPort, "mss", mssPassword, CEILING, "kiam-ms"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectError(workDir.resolve("responder.err").toFile());
         Process p = pb.start();
@@ -520,7 +506,9 @@ public final class Bench {
 
     private SmtpSink startSink() throws IOException, InterruptedException {
         String bin = opts.get("smtp-sink");
-        if (bin != null && !bin.isBlank()) {
+        if (opts.containsKey("java-sink")) {
+            report.note("--java-sink: the in-harness Java SMTP sink was used");
+        } else if (bin != null && !bin.isBlank()) {
             try {
                 return SmtpSink.Postfix.start(Path.of(bin), Path.of(opts.get("smtp-sink-lib")), workDir, freePort());
             } catch (IOException e) {
@@ -567,8 +555,8 @@ public final class Bench {
                 cpuText(cpu.perUnit(cell.count())), cpu.otherPercent(), cpu.irqPercent(), cpu.stealPercent());
     }
 
-    private Report.Row requestRow(String section, LoadDriver.Cell cell, Proc.CpuWindow cpu, String vs, String target,
-                                  String result) {
+    private Report.Row requestRow(String section, String who, LoadDriver.Cell cell, Proc.CpuWindow cpu, String vs,
+                                  String target, String result) {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("concurrency", cell.concurrency());
         data.put("perSecond", cell.perSecond());
@@ -580,7 +568,7 @@ public final class Bench {
         data.put("cpuMicrosPerRequest", cpu.perUnit(cell.count()));
         String unit = cell.scenario().equals("sendverifyemail") ? " mails/s" : " req/s";
         String errors = cell.errors() == 0 ? "" : " (" + cell.errors() + " errors)";
-        return new Report.Row(section, "C=" + cell.concurrency(), f0(cell.perSecond()) + unit + errors,
+        return new Report.Row(section, who + " C=" + cell.concurrency(), f0(cell.perSecond()) + unit + errors,
                 ms(cell.p50us()), ms(cell.p99us()), ms(cell.p999us()), vs, cpuText(cpu.perUnit(cell.count())), target,
                 result, data);
     }

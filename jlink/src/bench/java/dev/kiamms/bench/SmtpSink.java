@@ -28,11 +28,30 @@ interface SmtpSink extends AutoCloseable {
     /** Mails accepted so far (final "." answered 250). */
     long messages() throws IOException;
 
-    /** SMTP sessions so far (connections, ended or not, depending on the sink). */
+    /** SMTP sessions that have ended so far. */
     long sessions() throws IOException;
 
     /** What it is, for the report. */
     String kind();
+
+    /** Established TCP connections to the sink right now (from /proc/net/tcp): kiam-ms' open SMTP sessions. */
+    default int openConnections() {
+        String port = String.format(":%04X", port());
+        int n = 0;
+        for (String table : new String[]{"/proc/net/tcp", "/proc/net/tcp6"}) {
+            try {
+                for (String line : Files.readAllLines(Path.of(table))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 3 && f[1].endsWith(port) && f[3].equals("01")) {
+                        n++;
+                    }
+                }
+            } catch (IOException e) {
+                // no IPv6
+            }
+        }
+        return n;
+    }
 
     /** Its process, when it runs in one of its own (for CPU accounting). */
     default java.util.OptionalLong pid() {
@@ -175,7 +194,6 @@ interface SmtpSink extends AutoCloseable {
             while (!server.isClosed()) {
                 try {
                     Socket s = server.accept();
-                    sessions.incrementAndGet();
                     Thread t = new Thread(() -> session(s), "bench-smtp-session");
                     t.setDaemon(true);
                     t.start();
@@ -224,6 +242,8 @@ interface SmtpSink extends AutoCloseable {
                 }
             } catch (IOException e) {
                 // the client went away
+            } finally {
+                sessions.incrementAndGet();
             }
         }
 

@@ -153,11 +153,12 @@ public final class ManagedBroker {
         }
     }
 
+    /** Our nats-server among this JVM's children: the one running our configuration file (tests run several). */
     private Optional<ProcessHandle> findChild() {
-        String name = binary.getFileName().toString();
+        String config = configFile.toString();
         return ProcessHandle.current().children()
                 .filter(ProcessHandle::isAlive)
-                .filter(p -> p.info().command().map(c -> c.endsWith("/" + name) || c.equals(name)).orElse(false))
+                .filter(p -> p.info().arguments().map(args -> java.util.Arrays.asList(args).contains(config)).orElse(false))
                 .max((a, b) -> Long.compare(a.pid(), b.pid()));
     }
 

@@ -37,8 +37,13 @@ class ScaleOutTest {
     private final List<Appliance> started = new ArrayList<>();
 
     @AfterEach
-    void stopAll() {
+    void stopAllAndLeaveNoBroker() throws Exception {
+        List<ProcessHandle> brokers = ProcessHandle.current().children()
+                .filter(p -> p.info().command().map(c -> c.endsWith("nats-server")).orElse(false)).toList();
         started.forEach(Appliance::stop);
+        for (ProcessHandle p : brokers) {
+            p.onExit().get(20, TimeUnit.SECONDS);
+        }
     }
 
     private Appliance start(TestInstance instance) {
