@@ -99,7 +99,12 @@ public final class StatusCommand implements Callable<Integer> {
                     live.addAll(c.subscriptions());
                 }
             }
-            subjects = live.isEmpty() ? subjects : live.stream().sorted().toList();
+            if (!live.isEmpty()) {
+                // What the broker says kiam-ms subscribes to (not its reply inboxes), plus the durable consumers.
+                List<String> merged = new ArrayList<>(live.stream().filter(x -> x.startsWith("kiam.console.")).sorted().toList());
+                subjects.stream().filter(x -> x.contains("(stream ")).forEach(merged::add);
+                subjects = merged;
+            }
             brokerLine = state.brokerUrl() + " (nats-server v" + info.version() + ", pid " + state.natsServerPid()
                     + ", " + info.connections() + " connections, " + state.brokerRestarts() + " restarts)";
         } catch (IOException e) {
