@@ -197,7 +197,9 @@ class RecorderTest {
             assertEquals("log line", log.get("payload").asText());
             assertEquals(Subjects.LOG, log.get("subject").asText());
         }
-        assertEquals(new HandlerStats.Counts(1, 0, 1, 0, stats.snapshot().get(NOTICE).totalNanos()), stats.snapshot().get(NOTICE));
+        HandlerStats.Counts notice = stats.snapshot().get(NOTICE);
+        assertEquals(new HandlerStats.Counts(1, 0, 1, 0, notice.totalNanos(), notice.latencyBuckets()), notice);
+        assertEquals(1, notice.latencyBuckets().stream().mapToLong(Long::longValue).sum());
         assertEquals(1, stats.snapshot().get(Subjects.LOG).handled());
         assertEquals(0, stats.snapshot().get(Subjects.LOG).failed());
     }

@@ -42,6 +42,7 @@ class DistributionIT {
     private Path home;
     private Path config;
     private int port;
+    private int healthPort;
     private final List<Process> started = new ArrayList<>();
 
     @BeforeEach
@@ -53,8 +54,9 @@ class DistributionIT {
             home = top.filter(p -> p.getFileName().toString().startsWith("kiam-ms-")).findFirst().orElseThrow();
         }
         port = FreePorts.next();
+        healthPort = FreePorts.next();
         config = dir.resolve("kiam-ms.yaml");
-        Files.writeString(config, "broker:\n  port: " + port + "\n  monitor_port: " + FreePorts.next()
+        Files.writeString(config, "health:\n  port: " + healthPort + "\nbroker:\n  port: " + port + "\n  monitor_port: " + FreePorts.next()
                 + "\ngeoip:\n  path: " + GeoIpTestData.city(dir) + "\n");
     }
 
@@ -108,6 +110,16 @@ class DistributionIT {
         assertEquals(0, reload.exit, reload.text());
         assertTrue(reload.out.startsWith("reloaded "), reload.text());
         assertEquals(0, kiamMs("status", "--config", config.toString()).exit, "SIGHUP reloads, it does not stop kiam-ms");
+
+        // The loopback health and metrics endpoint, as a monitoring agent reads it.
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> healthz = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + healthPort + "/healthz")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, healthz.statusCode(), healthz.body());
+        String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + healthPort + "/metrics"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("kiamms_messages_total{subject=\"iplocation\",outcome=\"handled\"} 1"), metrics);
+        assertTrue(metrics.contains("kiamms_mail_attempts_total{mta=\"outbox\"") || metrics.contains("kiamms_broker_connected 1"), metrics);
 
         Result version = kiamMs("version");
         assertTrue(version.out.contains("kiam-ms ") && version.out.contains("nats-server: v2."), version.text());

@@ -126,6 +126,7 @@ public final class StatusCommand implements Callable<Integer> {
         j.put("jetStream", streams);
         j.put("deadLetters", deadLetters);
         j.put("handlers", stats == null ? Map.of() : stats.handlers());
+        j.put("mailAttempts", stats == null || stats.mailAttempts() == null ? Map.of() : stats.mailAttempts());
         j.put("krossiamConnected", !krossiam.isEmpty());
         j.put("krossiamClients", krossiam);
         j.put("subjects", subjects);
@@ -149,7 +150,10 @@ public final class StatusCommand implements Callable<Integer> {
             row(out, "dead letters", deadLetters + (deadLetters > 0 ? " (kiam-ms dead-letters list)" : ""));
             if (stats != null) {
                 stats.handlers().forEach((name, c) -> row(out, "", name + ": " + c.handled() + " handled, " + c.failed()
-                        + " failed, " + c.refused() + " refused"));
+                        + " failed, " + c.refused() + " refused, " + c.duplicates() + " repeats"));
+                if (stats.mailAttempts() != null) {
+                    stats.mailAttempts().forEach((mta, byOutcome) -> row(out, "mail", mta + ": " + byOutcome));
+                }
             }
             row(out, "config", state.config());
             row(out, "data", paths.dataDir().toString());

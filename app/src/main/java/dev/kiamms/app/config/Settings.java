@@ -17,7 +17,8 @@ public record Settings(
         BrokerSettings broker,
         ServiceSettings service,
         MailSettings mail,
-        GeoIpSettings geoip) {
+        GeoIpSettings geoip,
+        HealthSettings health) {
 
     public Settings {
         debug = debug != null && debug;
@@ -27,10 +28,11 @@ public record Settings(
         service = service != null ? service : new ServiceSettings(null, null, null, null, null, null);
         mail = mail != null ? mail : new MailSettings(null, null, null, null, null);
         geoip = geoip != null ? geoip : new GeoIpSettings(null);
+        health = health != null ? health : new HealthSettings(null);
     }
 
     public static Settings defaults() {
-        return new Settings(null, null, null, null, null, null, null);
+        return new Settings(null, null, null, null, null, null, null, null);
     }
 
     /** {@code log.path} is a folder (as in the reference server); empty means {@code <data>/logs}. */
@@ -277,6 +279,16 @@ public record Settings(
         @Override
         public String toString() {
             return "MtaSettings[name=" + name + ", host=" + host + ", port=" + port + ", ssl=" + ssl + "]";
+        }
+    }
+
+    /** The loopback HTTP endpoint with /healthz and /metrics; port 0 switches it off. */
+    public record HealthSettings(Integer port) {
+        public HealthSettings {
+            port = port == null ? 8223 : port;
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("health.port must be between 0 (off) and 65535, not " + port);
+            }
         }
     }
 

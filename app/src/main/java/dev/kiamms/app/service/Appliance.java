@@ -11,6 +11,8 @@ import dev.kiamms.app.broker.ManagedBroker;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.app.health.HealthServer;
+import dev.kiamms.app.health.HealthSource;
 import dev.kiamms.bus.DeadLetters;
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.bus.MessageBus;
@@ -20,6 +22,8 @@ import dev.kiamms.iplocation.IpLocationHandler;
 import dev.kiamms.mail.AccountAddEmailHandler;
 import dev.kiamms.mail.MailComposer;
 import dev.kiamms.mail.SendVerifyEmailHandler;
+import dev.kiamms.mail.delivery.Attempt;
+import dev.kiamms.mail.delivery.DeliveryStats;
 import dev.kiamms.mail.delivery.MailDelivery;
 import dev.kiamms.mail.template.MailTemplates;
 import dev.kiamms.pipeline.EventHandler;
@@ -50,6 +54,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
@@ -100,6 +105,9 @@ public final class Appliance {
     private Connection connection;
     private MessageBus bus;
     private boolean stopped;
+    private HealthServer health;
+    /** What the subscribers answer or consume now: read by the health endpoint without taking any lock. */
+    private volatile List<String> answering = List.of();
 
     public Appliance(InstancePaths paths, LoadedConfig config) {
         this.paths = paths;
@@ -151,6 +159,8 @@ public final class Appliance {
             connection = connectSubscribers(credentials);
             List<String> subjects = subscribe();
             startStatsWriter();
+            answering = List.copyOf(subjects);
+            startHealth();
 
             String version = natsServerVersion(b.monitorPort());
             state = new RunState(ProcessHandle.current().pid(), Version.current(), Instant.now().toString(),
@@ -178,6 +188,8 @@ public final class Appliance {
         connection = connectSubscribers(null);
         List<String> subjects = subscribe();
         startStatsWriter();
+        answering = List.copyOf(subjects);
+        startHealth();
         String url = mask(connection.getConnectedUrl());
         state = new RunState(ProcessHandle.current().pid(), Version.current(), Instant.now().toString(), url, 0, null, 0,
                 config.describeSource(), subjects);
@@ -205,6 +217,9 @@ public final class Appliance {
             return;
         }
         stopped = true;
+        if (health != null) {
+            health.close();
+        }
         statsWriter.shutdownNow();
         if (durable != null && !durable.drain(DRAIN_TIMEOUT)) {
             LOG.warning("an audit still in progress after " + DRAIN_TIMEOUT.toSeconds() + " s was left unacknowledged; the broker delivers it again at the next start");
@@ -400,6 +415,9 @@ public final class Appliance {
         // Lookups and mails in progress may still hold the old database and MTA pool: close them later.
         statsWriter.schedule(previous::close, 30, java.util.concurrent.TimeUnit.SECONDS);
         List<String> subjects = bus.updateActions(enabledActions(next.settings()));
+        List<String> now = new ArrayList<>(subjects);
+        answering.stream().filter(x -> x.endsWith("(stream " + DurableEvents.STREAM + ")")).forEach(now::add);
+        answering = List.copyOf(now);
         Settings s = next.settings();
         List<String> needRestart = new ArrayList<>();
         if (!s.broker().equals(settings.broker())) {
@@ -468,11 +486,56 @@ public final class Appliance {
         return file;
     }
 
+    /** The health and metrics endpoint on 127.0.0.1:health.port, unless that is 0. */
+    private void startHealth() throws IOException {
+        health = HealthServer.startIfEnabled(settings.health().port(), new ApplianceHealth()).orElse(null);
+        if (health != null) {
+            LOG.info(() -> "health and metrics on http://" + health.hostAndPort() + "/healthz and /metrics");
+        }
+    }
+
+    /** What /healthz and /metrics read: counters and fields set before the endpoint started, never the appliance's lock. */
+    private final class ApplianceHealth implements HealthSource {
+        @Override
+        public boolean brokerConnected() {
+            Connection c = connection;
+            return c != null && c.getStatus() == Connection.Status.CONNECTED;
+        }
+
+        @Override
+        public List<String> subscriptions() {
+            return answering;
+        }
+
+        @Override
+        public Map<String, HandlerStats.Counts> handlers() {
+            return stats.snapshot();
+        }
+
+        @Override
+        public Map<String, Map<Attempt.Outcome, Long>> mailAttempts() {
+            return DeliveryStats.process().snapshot();
+        }
+
+        @Override
+        public int brokerRestarts() {
+            BrokerSupervisor b = broker;
+            return b == null ? 0 : b.restarts();
+        }
+
+        @Override
+        public long deadLetters() {
+            DurableEvents d = durable;
+            return d == null ? 0 : d.deadLettered();
+        }
+    }
+
     /** Every few seconds the counters go to a file, for 'kiam-ms status' in another process. */
     private void startStatsWriter() {
         statsWriter.scheduleWithFixedDelay(() -> {
             try {
-                RunStats.of(stats, durable == null ? 0 : durable.deadLettered()).write(paths.statsFile());
+                RunStats.of(stats, durable == null ? 0 : durable.deadLettered(), DeliveryStats.process().snapshot())
+                        .write(paths.statsFile());
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.FINE, "stats file", e);
             }

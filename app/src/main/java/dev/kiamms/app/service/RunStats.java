@@ -1,6 +1,7 @@
 package dev.kiamms.app.service;
 
 import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.mail.delivery.Attempt;
 import dev.kiamms.pipeline.HandlerStats;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,14 +15,16 @@ import java.util.Optional;
 
 /**
  * The running appliance's counters, written every few seconds to {@code <data>/run/stats.json}
- * for {@code status}: per handler what was handled, failed and refused, and the dead letters made.
+ * for {@code status}: per handler what was handled, failed, refused and repeated, the dead letters
+ * made, and the mail attempts per MTA and outcome.
  */
-public record RunStats(String at, Map<String, HandlerStats.Counts> handlers, long deadLettered) {
+public record RunStats(String at, Map<String, HandlerStats.Counts> handlers, long deadLettered,
+                       Map<String, Map<Attempt.Outcome, Long>> mailAttempts) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public static RunStats of(HandlerStats stats, long deadLettered) {
-        return new RunStats(Instant.now().toString(), stats.snapshot(), deadLettered);
+    public static RunStats of(HandlerStats stats, long deadLettered, Map<String, Map<Attempt.Outcome, Long>> mailAttempts) {
+        return new RunStats(Instant.now().toString(), stats.snapshot(), deadLettered, mailAttempts);
     }
 
     public void write(Path file) throws IOException {

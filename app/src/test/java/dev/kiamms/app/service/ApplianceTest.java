@@ -118,7 +118,7 @@ class ApplianceTest {
     void refusesAPortInUseWithOneLineThatSaysWhatToDo() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Path cfg = dir.resolve("kiam-ms.yaml");
-            Files.writeString(cfg, "broker:\n  port: " + taken.getLocalPort() + "\n  monitor_port: " + dev.kiamms.testing.FreePorts.next() + "\n");
+            Files.writeString(cfg, "health:\n  port: 0\nbroker:\n  port: " + taken.getLocalPort() + "\n  monitor_port: " + dev.kiamms.testing.FreePorts.next() + "\n");
             Appliance a = new Appliance(InstancePaths.of(cfg, dir.resolve("data")), new dev.kiamms.app.config.ConfigLoader().load(cfg, true));
             started.add(a);
             KiamMsException e = assertThrows(KiamMsException.class, a::start);

@@ -59,7 +59,7 @@ class DurableAuditsTest {
     /** Same data directory and ports every time, as a restarted appliance has. */
     private TestInstance start(boolean audits, int smtpPort, String retry) throws Exception {
         Path config = dir.resolve("kiam-ms.yaml");
-        Files.writeString(config, "broker:\n  port: " + port + "\n  monitor_port: " + monitorPort + "\n"
+        Files.writeString(config, "health:\n  port: 0\nbroker:\n  port: " + port + "\n  monitor_port: " + monitorPort + "\n"
                 + "service:\n  audits:\n    subscribe: " + audits + "\n" + retry
                 + "mail:\n  template_dir: " + TEMPLATES + "\n  mtas:\n    - name: local\n      host: 127.0.0.1\n      port: "
                 + smtpPort + "\n      sender: noreply@example.com\n");

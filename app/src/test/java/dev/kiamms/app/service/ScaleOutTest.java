@@ -63,7 +63,7 @@ class ScaleOutTest {
         Path js = Files.createDirectories(dir.resolve("external-js"));
         try (NatsServerFixture external = NatsServerFixture.start("jetstream {store_dir: \"" + js + "\"}\n")) {
             Path config = dir.resolve("kiam-ms.yaml");
-            Files.writeString(config, "brokers:\n  - " + external.url() + "\nbroker:\n  embedded: false\n"
+            Files.writeString(config, "health:\n  port: 0\nbrokers:\n  - " + external.url() + "\nbroker:\n  embedded: false\n"
                     + "geoip:\n  path: " + GeoIpTestData.city(dir) + "\n");
             TestInstance instance = new TestInstance(dir, config, external.port(), 0);
             start(instance);

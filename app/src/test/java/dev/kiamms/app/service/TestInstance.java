@@ -22,7 +22,9 @@ final class TestInstance {
         this.port = FreePorts.next();
         this.monitorPort = FreePorts.next();
         Path config = dir.resolve("kiam-ms.yaml");
-        Files.writeString(config, "broker:\n  port: " + port + "\n  monitor_port: " + monitorPort + "\n" + extraYaml);
+        // health first, so that extraYaml may go on with broker keys
+        Files.writeString(config, "health:\n  port: " + FreePorts.next() + "\nbroker:\n  port: " + port + "\n  monitor_port: "
+                + monitorPort + "\n" + extraYaml);
         this.paths = InstancePaths.of(config, dir.resolve("data"));
     }
 

@@ -200,6 +200,7 @@ public final class MailDelivery implements AutoCloseable {
         for (Mta mta : order) {
             Result r = attempt(mta, reqid, builder);
             attempts.add(r.attempt());
+            DeliveryStats.process().record(r.attempt());
             log(reqid, mta, r);
             switch (r.attempt().outcome()) {
                 case DELIVERED:

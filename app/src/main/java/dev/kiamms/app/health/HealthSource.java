@@ -1,0 +1,38 @@
+package dev.kiamms.app.health;
+
+import dev.kiamms.mail.delivery.Attempt;
+import dev.kiamms.pipeline.HandlerStats;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the health endpoint reads from the running appliance. Called on the health server's own
+ * thread for every request, so each method must be cheap and must not wait on message handling,
+ * on the broker or on a lock a reload or a drain may hold for long.
+ */
+public interface HealthSource {
+
+    /** Whether the subscribers' connection to the broker is up (connected, not reconnecting). */
+    boolean brokerConnected();
+
+    /** What kiam-ms answers or consumes now; empty means nothing is subscribed (not healthy). */
+    List<String> subscriptions();
+
+    /** Per action key or event subject, see {@link HandlerStats#snapshot()}. */
+    Map<String, HandlerStats.Counts> handlers();
+
+    /** Per MTA name, the attempts per outcome, see {@code DeliveryStats.snapshot()}. */
+    Map<String, Map<Attempt.Outcome, Long>> mailAttempts();
+
+    /** How often the managed broker was restarted since kiam-ms started (0 with an external broker). */
+    int brokerRestarts();
+
+    /** How many audits became dead letters since kiam-ms started. */
+    long deadLetters();
+
+    /** Anything else that makes the appliance unhealthy, one line each (say, "stopping"); none by default. */
+    default List<String> problems() {
+        return List.of();
+    }
+}
