@@ -110,6 +110,12 @@ public final class MessageBus {
                 LOG.info(() -> "now answering " + Subjects.action(handler.key()));
             }
         }
+        try {
+            // Once this returns, the broker knows the new subscriptions: requests sent next reach them.
+            connection.flush(Duration.ofSeconds(2));
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "flush after subscribing", e);
+        }
         for (String key : List.copyOf(actionDispatchers.keySet())) {
             if (!wanted.contains(key)) {
                 Dispatcher d = actionDispatchers.remove(key);

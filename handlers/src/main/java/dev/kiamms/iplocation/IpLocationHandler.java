@@ -36,6 +36,11 @@ public final class IpLocationHandler implements ActionHandler<IpLocationRequest>
     }
 
     @Override
+    public boolean hasSideEffects() {
+        return false;
+    }
+
+    @Override
     public IpLocation handle(IpLocationRequest request, MessageContext context) throws ActionException {
         InetAddress address;
         try {

@@ -91,6 +91,8 @@ public final class MailComposer {
         image.setContentID("<" + MailTemplates.LOGO_CID + ">");
         image.setDisposition(MimeBodyPart.INLINE);
         image.setFileName(MailTemplates.LOGO_CID + ".png");
+        // Said up front, so the encoder does not scan the image on every mail to choose one.
+        image.setHeader("Content-Transfer-Encoding", "base64");
         MimeMultipart related = new MimeMultipart("related");
         related.addBodyPart(html);
         related.addBodyPart(image);

@@ -27,4 +27,12 @@ public interface ActionHandler<P> {
     default boolean blocking() {
         return false;
     }
+
+    /**
+     * False for a read-only action (a lookup): running a repeated request again does no harm, so
+     * its replies are not kept in the duplicate window, which would cost memory on the hot path.
+     */
+    default boolean hasSideEffects() {
+        return true;
+    }
 }

@@ -37,7 +37,7 @@ public final class ActionPipeline {
             return encode(handler, refusal(handler, refused)); // nothing ran: never remembered
         }
         Intake.Accepted<P> accepted = (Intake.Accepted<P>) outcome;
-        if (!recent.enabled()) {
+        if (!recent.enabled() || !handler.hasSideEffects()) {
             return encode(handler, run(handler, accepted, started).reply());
         }
         // Keyed by action too, so that a reqid seen on one action never answers another.

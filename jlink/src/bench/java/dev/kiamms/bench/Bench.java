@@ -96,6 +96,7 @@ public final class Bench {
     /** Other processes using more than this (percent of one CPU) during a cell make it suspect. */
     static final double OTHER_CPU_WARN_PERCENT = 10;
     private double maxOther;
+    private double maxSteal;
     private final List<String> busyCells = new ArrayList<>();
 
     private Installed installed;
@@ -226,11 +227,17 @@ public final class Bench {
         report.settings.put("benchSeconds", Math.round((System.nanoTime() - t0) / 1e9));
         report.machine.put("load average", loadAtStart + " at the start, " + Proc.loadAverage() + " at the end");
         report.settings.put("maxOtherProcessesCpuPercent", maxOther);
+        report.settings.put("maxStealCpuPercent", maxSteal);
+        report.note("CPU us/op: CPU time per request (per mail, per audit) of the answering process (kiam-ms, or the"
+                + " ceiling's bare responder) / nats-server / the client (this harness), from /proc; vs ceiling: kiam-ms'"
+                + " requests/s and p99 over the ceiling's, measured just before on the same broker");
         if (!busyCells.isEmpty()) {
-            report.note("WARNING: other processes used more than " + f0(OTHER_CPU_WARN_PERCENT) + "% of a CPU during "
-                    + String.join(", ", busyCells) + " (% of one CPU): those figures are skewed; run again on a quiet machine");
+            report.note("WARNING: other processes or the hypervisor (steal) took more than " + f0(OTHER_CPU_WARN_PERCENT)
+                    + "% of a CPU during " + String.join(", ", busyCells)
+                    + ": those figures are skewed; run again on a quiet machine");
         } else {
-            report.note("other processes used at most " + f0(maxOther) + "% of one CPU during any cell");
+            report.note("other processes used at most " + f0(maxOther) + "% and steal at most " + f0(maxSteal)
+                    + "% of one CPU during any cell");
         }
         for (String f : failures) {
             report.note("FAILED: " + f);
@@ -268,6 +275,7 @@ public final class Bench {
      * {@link #CEILING} and then kiam-ms on {@link #IPLOCATION}, back to back on the same broker,
      * with the same requests from the same client, so that both see the same machine.
      */
+    @SuppressWarnings("try") // jnats Connection.close() may throw InterruptedException, which these methods declare
     private void ipLocationCells(Installed.Running app, String section, String[] addresses, Proc.Rss[] rssOut)
             throws Exception {
         Map<String, String> creds = installed.credentials();
@@ -322,6 +330,7 @@ public final class Bench {
         }
     }
 
+    @SuppressWarnings("try") // jnats Connection.close() may throw InterruptedException, which these methods declare
     private void mail(Installed.Running app) throws Exception {
         Map<String, String> creds = installed.credentials();
         try (Connection nc = connectKiam(creds.get("kiam"))) {
@@ -357,6 +366,7 @@ public final class Bench {
     }
 
     /** Publishes N audits at once, as fast as one connection can, and waits for N mails in the sink. */
+    @SuppressWarnings("try") // jnats Connection.close() may throw InterruptedException, which these methods declare
     private void audits(Installed.Running app) throws Exception {
         int n = Integer.parseInt(opts.getOrDefault("audits", "1000"));
         Map<String, String> creds = installed.credentials();
@@ -452,6 +462,11 @@ public final class Bench {
         y.append("geoip:\n  path: \"").append(db.toAbsolutePath()).append("\"\n");
         y.append("mail:\n  mtas:\n    - name: sink\n      host: 127.0.0.1\n      port: ").append(sink.port())
                 .append("\n      ssl: false\n      sender: noreply@example.com\n");
+        if (opts.containsKey("extra-yaml")) {
+            // Experiments: more top-level keys (not broker, geoip or mail), e.g. service.dedup.
+            y.append(Files.readString(Path.of(opts.get("extra-yaml"))));
+        }
+        report.settings.putIfAbsent("kiamMsConfig", y.toString());
         return installed.writeConfig(name, y.toString());
     }
 
@@ -532,9 +547,11 @@ public final class Bench {
     /** Remembers how busy the rest of the machine was during a cell. */
     private void other(String what, Proc.CpuWindow cpu) {
         double other = cpu.otherPercent();
+        double steal = cpu.stealPercent();
         maxOther = Math.max(maxOther, other);
-        if (other > OTHER_CPU_WARN_PERCENT) {
-            busyCells.add(what + " " + f0(other) + "%");
+        maxSteal = Math.max(maxSteal, steal);
+        if (other > OTHER_CPU_WARN_PERCENT || steal > OTHER_CPU_WARN_PERCENT) {
+            busyCells.add(what + " (other " + f0(other) + "%, steal " + f0(steal) + "%)");
         }
     }
 

@@ -163,7 +163,7 @@ public record Settings(
             @JsonProperty("max_entries") Integer maxEntries) {
         public DedupSettings {
             windowSeconds = windowSeconds == null ? 600 : windowSeconds;
-            maxEntries = maxEntries == null ? 100_000 : maxEntries;
+            maxEntries = maxEntries == null ? 10_000 : maxEntries;
             if (windowSeconds < 0 || maxEntries < 1) {
                 throw new IllegalArgumentException("service.dedup.window_seconds must be 0 or more and max_entries 1 or more");
             }

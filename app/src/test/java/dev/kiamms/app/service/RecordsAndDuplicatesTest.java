@@ -92,20 +92,30 @@ class RecordsAndDuplicatesTest {
     }
 
     @Test
-    void aRepeatedRequestGetsTheFirstReplyAndIsHandledOnce() throws Exception {
+    void aRepeatedMailRequestGetsTheFirstReplyAndSendsOneMail() throws Exception {
         TestInstance instance = start();
         EnvelopeCodec codec = new EnvelopeCodec();
         String reqid = KrossIamClient.newReqid();
         try (KrossIamClient kiam = KrossIamClient.connect(instance.url(BrokerCredentials.KIAM))) {
             byte[] body = codec.encodeEnvelope("0.1.1", dev.kiamms.pipeline.MicroClock.system().nowMicros(), reqid,
-                    Map.of("ipaddr", "81.2.69.142", "locale", "en"));
-            Reply first = kiam.requestRaw(Subjects.action("iplocation"), body, reqid, Duration.ofSeconds(5)).reply();
-            Reply second = kiam.requestRaw(Subjects.action("iplocation"), body, reqid, Duration.ofSeconds(5)).reply();
-            assertEquals(0, first.code());
+                    Map.of("subject", "Verify", "userid", "jane", "to", "jane@example.com",
+                            "href", "https://iam.example.com/verify?t=1", "locale", "en", "expire", "soon"));
+            Reply first = kiam.requestRaw(Subjects.action("sendverifyemail"), body, reqid, Duration.ofSeconds(10)).reply();
+            Reply second = kiam.requestRaw(Subjects.action("sendverifyemail"), body, reqid, Duration.ofSeconds(10)).reply();
+            assertEquals(0, first.code(), first.message());
             assertEquals(first, second, "the same reply, time included");
+
+            // A read-only lookup is simply answered again.
+            byte[] lookup = codec.encodeEnvelope("0.1.1", dev.kiamms.pipeline.MicroClock.system().nowMicros(), reqid,
+                    Map.of("ipaddr", "81.2.69.142", "locale", "en"));
+            assertEquals(0, kiam.requestRaw(Subjects.action("iplocation"), lookup, reqid, Duration.ofSeconds(5)).reply().code());
+            assertEquals(0, kiam.requestRaw(Subjects.action("iplocation"), lookup, reqid, Duration.ofSeconds(5)).reply().code());
         }
-        Await.until(Duration.ofSeconds(5), () -> appliance.stats().snapshot().get("iplocation").duplicates() == 1,
-                () -> "one duplicate counted");
-        assertEquals(1, appliance.stats().snapshot().get("iplocation").handled());
+        try (java.util.stream.Stream<Path> outbox = Files.list(instance.paths.dataDir().resolve("outbox"))) {
+            assertEquals(1, outbox.filter(p -> p.toString().endsWith(".eml")).count(), "one mail, not two");
+        }
+        Await.until(Duration.ofSeconds(5), () -> appliance.stats().snapshot().get("sendverifyemail").duplicates() == 1,
+                () -> "one repeat counted");
+        assertEquals(2, appliance.stats().snapshot().get("iplocation").handled());
     }
 }

@@ -62,7 +62,7 @@ import java.util.logging.Logger;
 public final class MailDelivery implements AutoCloseable {
 
     /** Idle connections kept per MTA. */
-    public static final int MAX_IDLE_PER_MTA = 8;
+    public static final int MAX_IDLE_PER_MTA = 16;
     /** The sender of mail written to the outbox. */
     public static final String OUTBOX_SENDER = "kiam-ms@localhost";
     /** The name reports and attempts give the outbox. */
