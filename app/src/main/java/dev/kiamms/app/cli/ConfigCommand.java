@@ -1,0 +1,115 @@
+package dev.kiamms.app.cli;
+
+import dev.kiamms.app.KiamMsException;
+import dev.kiamms.app.config.ConfigLoader;
+import dev.kiamms.app.config.KeyLines;
+import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.config.Settings;
+import dev.kiamms.app.service.InstancePaths;
+import dev.kiamms.app.service.MailSetup;
+import dev.kiamms.iplocation.GeoIpDatabase;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "config", description = "Work with the configuration file.", subcommands = ConfigCommand.Check.class)
+public final class ConfigCommand {
+
+    @Command(name = "check",
+            description = "Check a configuration as 'start' would, without starting: keys and values, the GeoIP database, "
+                    + "the mail templates and MTAs, the TLS files. Each problem is printed with its line.",
+            footer = {"", "Exit codes: 0 the configuration is usable, 2 it has problems.",
+                    "", "Examples:", "  kiam-ms config check", "  kiam-ms config check /etc/kiam-ms/kiam-ms.yaml --json"})
+    static final class Check implements Callable<Integer> {
+
+        @Parameters(paramLabel = "FILE", arity = "0..1", description = "The file to check (default: the --config file).")
+        Path file;
+
+        @Mixin
+        InstanceOptions instance;
+
+        @Mixin
+        OutputOptions output;
+
+        @Override
+        public Integer call() throws IOException {
+            InstancePaths paths = instance.paths();
+            Path target = file != null ? file.toAbsolutePath().normalize() : paths.configFile();
+            List<String> problems = new ArrayList<>();
+            LoadedConfig config = null;
+            try {
+                config = new ConfigLoader().load(target, true);
+            } catch (KiamMsException e) {
+                problems.add(e.getMessage());
+            }
+            if (config != null) {
+                String text = Files.readString(target);
+                checkFiles(config, paths, text, target, problems);
+            }
+            if (output.json()) {
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("file", target.toString());
+                j.put("ok", problems.isEmpty());
+                j.put("problems", problems);
+                output.printJson(System.out, j);
+            } else if (problems.isEmpty()) {
+                System.out.println(target + ": configuration OK");
+            } else {
+                problems.forEach(System.out::println);
+            }
+            return problems.isEmpty() ? 0 : KiamMsException.CONFIG;
+        }
+
+        private static void checkFiles(LoadedConfig config, InstancePaths paths, String text, Path file, List<String> problems) {
+            Settings s = config.settings();
+            if (!s.geoip().path().isEmpty()) {
+                try (GeoIpDatabase db = GeoIpDatabase.open(config.resolve(s.geoip().path(), paths.confDir()))) {
+                    db.type();
+                } catch (IOException e) {
+                    problems.add(at(file, text, "geoip.path") + e.getMessage());
+                }
+            }
+            boolean mail = s.service().actions().sendVerifyEmail().subscribe() || s.service().audits().subscribe();
+            if (mail) {
+                try {
+                    MailSetup.templates(paths, config);
+                } catch (KiamMsException e) {
+                    problems.add(at(file, text, "mail.template_dir") + e.getMessage());
+                }
+                try {
+                    MailSetup.delivery(paths, s.mail()).close();
+                } catch (KiamMsException e) {
+                    problems.add(at(file, text, "mail.mtas") + e.getMessage());
+                }
+            }
+            Settings.TlsSettings tls = s.broker().tls();
+            if (tls != null) {
+                for (String key : new String[]{"cert", "key", "ca"}) {
+                    String value = switch (key) {
+                        case "cert" -> tls.cert();
+                        case "key" -> tls.key();
+                        default -> tls.ca();
+                    };
+                    if (!value.isEmpty() && !Files.isReadable(config.resolve(value, paths.confDir()))) {
+                        problems.add(at(file, text, "broker.tls." + key) + "broker.tls." + key + " " + value + " is missing or not readable");
+                    }
+                }
+            }
+        }
+
+        private static String at(Path file, String text, String key) {
+            int line = KeyLines.lineOf(text, key);
+            return file + (line > 0 ? " line " + line : "") + ": ";
+        }
+    }
+}

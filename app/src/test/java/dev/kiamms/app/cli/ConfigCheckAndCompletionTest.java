@@ -1,0 +1,93 @@
+package dev.kiamms.app.cli;
+
+import dev.kiamms.app.KiamMs;
+import dev.kiamms.app.config.KeyLines;
+import dev.kiamms.testing.GeoIpTestData;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigCheckAndCompletionTest {
+
+    @TempDir
+    Path dir;
+
+    /** Runs a command and returns its exit code and standard output. */
+    private record Run(int exit, String out) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        try {
+            int exit = KiamMs.run(args);
+            return new Run(exit, buffer.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(saved);
+        }
+    }
+
+    @Test
+    void aUsableConfigurationPasses() throws Exception {
+        Path config = dir.resolve("kiam-ms.yaml");
+        Files.writeString(config, "geoip:\n  path: " + GeoIpTestData.city(dir) + "\n");
+        Run r = run("config", "check", config.toString(), "--data", dir.resolve("data").toString());
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("configuration OK"), r.out());
+    }
+
+    @Test
+    void everyProblemIsNamedWithItsLine() throws Exception {
+        Path config = dir.resolve("kiam-ms.yaml");
+        Files.writeString(config, """
+                geoip:
+                  path: /nowhere/City.mmdb
+                mail:
+                  mtas:
+                    - name: main
+                      host: smtp.example.com
+                      port: 587
+                      sender: not an address
+                """);
+        Run r = run("config", "check", config.toString(), "--data", dir.resolve("data").toString());
+        assertEquals(2, r.exit(), r.out());
+        assertTrue(r.out().contains("line 2: GeoIP database /nowhere/City.mmdb"), r.out());
+        assertTrue(r.out().contains("line 4: ") && r.out().contains("sender"), r.out());
+    }
+
+    @Test
+    void anUnknownKeyIsReportedWithItsLine() throws Exception {
+        Path config = dir.resolve("kiam-ms.yaml");
+        Files.writeString(config, "broker:\n  port: 4222\n  prot: 1\n");
+        Run r = run("config", "check", config.toString(), "--json");
+        assertEquals(2, r.exit());
+        assertTrue(r.out().contains("line 3") && r.out().contains("broker.prot") && r.out().contains("\"ok\" : false"), r.out());
+    }
+
+    @Test
+    void keyLinesFollowsTheIndentation() {
+        String yaml = "broker:\n  port: 1\nmail:\n  # comment\n  mtas:\n    - name: a\n      port: 2\ngeoip:\n  path: x\n";
+        assertEquals(2, KeyLines.lineOf(yaml, "broker.port"));
+        assertEquals(5, KeyLines.lineOf(yaml, "mail.mtas"));
+        assertEquals(9, KeyLines.lineOf(yaml, "geoip.path"));
+        assertEquals(0, KeyLines.lineOf(yaml, "geoip.port"));
+        assertEquals(0, KeyLines.lineOf(yaml, "port"), "only top-level keys match a one-part path");
+    }
+
+    @Test
+    void completionPrintsABashScriptForEveryCommand() {
+        Run r = run("completion");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().contains("complete -F") && r.out().contains("send-test") && r.out().contains("dead-letters"), r.out());
+    }
+}
