@@ -2,6 +2,9 @@ package dev.kiamms.app.cli;
 
 import dev.kiamms.app.KiamMsException;
 import dev.kiamms.app.broker.BrokerMonitor;
+import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.config.Settings;
+import dev.kiamms.app.geoip.GeoIpAge;
 import dev.kiamms.app.service.InstanceLock;
 import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.app.service.RunState;
@@ -39,6 +42,7 @@ public final class StatusCommand implements Callable<Integer> {
         PrintStream out = System.out;
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("data", paths.dataDir().toString());
+        String geoipRow = geoip(paths, j);
         RunState state = RunState.read(paths.stateFile()).orElse(null);
         if (state == null || !InstanceLock.isHeld(paths.lockFile())) {
             boolean stale = state != null;
@@ -80,6 +84,7 @@ public final class StatusCommand implements Callable<Integer> {
                 out.println("kiam-ms " + state.version() + " is running (pid " + state.pid() + ", up " + human(uptime) + ")");
                 row(out, "broker", "external, " + state.brokerUrl());
                 row(out, "answering", String.join(", ", subjects));
+                row(out, "geoip", geoipRow);
                 row(out, "config", state.config());
                 row(out, "data", paths.dataDir().toString());
             }
@@ -147,6 +152,7 @@ public final class StatusCommand implements Callable<Integer> {
                 }
                 row(out, "jetstream", line.toString());
             }
+            row(out, "geoip", geoipRow);
             row(out, "dead letters", deadLetters + (deadLetters > 0 ? " (kiam-ms dead-letters list)" : ""));
             if (stats != null) {
                 stats.handlers().forEach((name, c) -> row(out, "", name + ": " + c.handled() + " handled, " + c.failed()
@@ -159,6 +165,33 @@ public final class StatusCommand implements Callable<Integer> {
             row(out, "data", paths.dataDir().toString());
         }
         return brokerUp ? 0 : KiamMsException.FAILURE;
+    }
+
+    /**
+     * The configured GeoIP database's type and age, read from the file itself (this is another
+     * process than the appliance); puts the JSON fields and returns the text row.
+     */
+    private String geoip(InstancePaths paths, Map<String, Object> j) {
+        j.put("geoipType", null);
+        j.put("geoipBuilt", null);
+        j.put("geoipAgeDays", null);
+        j.put("geoipStale", false);
+        try {
+            LoadedConfig config = instance.loadConfig(paths);
+            Settings.GeoIpSettings s = config.settings().geoip();
+            if (s.path().isEmpty()) {
+                return "not configured (geoip.path)";
+            }
+            GeoIpAge age = GeoIpAge.read(config.resolve(s.path(), paths.confDir()), Instant.now(), s.maxAgeDays());
+            j.put("geoipType", age.type());
+            j.put("geoipBuilt", age.built().toString());
+            j.put("geoipAgeDays", age.ageDays());
+            j.put("geoipStale", age.stale());
+            return age.describe();
+        } catch (IOException | RuntimeException e) {
+            j.put("geoipError", e.getMessage());
+            return "UNUSABLE: " + e.getMessage();
+        }
     }
 
     private static void row(PrintStream out, String label, String value) {

@@ -27,7 +27,7 @@ public record Settings(
         broker = broker != null ? broker : new BrokerSettings(null, null, null, null, null, null, null, null, null);
         service = service != null ? service : new ServiceSettings(null, null, null, null, null, null);
         mail = mail != null ? mail : new MailSettings(null, null, null, null, null);
-        geoip = geoip != null ? geoip : new GeoIpSettings(null);
+        geoip = geoip != null ? geoip : new GeoIpSettings(null, null, null, null, null, null);
         health = health != null ? health : new HealthSettings(null);
     }
 
@@ -292,10 +292,41 @@ public record Settings(
         }
     }
 
-    /** {@code path} to a MaxMind City or Country database (.mmdb); empty: iplocation answers "not configured". */
-    public record GeoIpSettings(String path) {
+    /**
+     * {@code path} to a MaxMind City or Country database (.mmdb); empty: iplocation answers "not configured".
+     * {@code max_age_days}: status warns when the database is older (0: never). {@code account_id},
+     * {@code license_key}, {@code edition} and {@code download_url} are for {@code kiam-ms geoip update};
+     * {@code {edition}} in the URL is replaced by the edition.
+     */
+    public record GeoIpSettings(
+            String path,
+            @JsonProperty("max_age_days") Integer maxAgeDays,
+            @JsonProperty("account_id") String accountId,
+            @JsonProperty("license_key") String licenseKey,
+            String edition,
+            @JsonProperty("download_url") String downloadUrl) {
+
+        public static final String DEFAULT_DOWNLOAD_URL =
+                "https://download.maxmind.com/geoip/databases/{edition}/download?suffix=tar.gz";
+
         public GeoIpSettings {
             path = path == null ? "" : path.trim();
+            maxAgeDays = maxAgeDays == null ? 35 : maxAgeDays;
+            accountId = accountId == null ? "" : accountId.trim();
+            licenseKey = licenseKey == null ? "" : licenseKey.trim();
+            edition = edition == null || edition.isBlank() ? "GeoLite2-City" : edition.trim();
+            downloadUrl = downloadUrl == null || downloadUrl.isBlank() ? DEFAULT_DOWNLOAD_URL : downloadUrl.trim();
+            if (maxAgeDays < 0) {
+                throw new IllegalArgumentException("geoip.max_age_days must be 0 (no warning) or more, not " + maxAgeDays);
+            }
+        }
+
+        /** Never print the licence key, not even by accident. */
+        @Override
+        public String toString() {
+            return "GeoIpSettings[path=" + path + ", maxAgeDays=" + maxAgeDays + ", accountId=" + accountId
+                    + ", licenseKey=" + (licenseKey.isEmpty() ? "" : "***") + ", edition=" + edition
+                    + ", downloadUrl=" + downloadUrl + "]";
         }
     }
 
