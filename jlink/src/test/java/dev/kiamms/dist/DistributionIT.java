@@ -43,6 +43,8 @@ class DistributionIT {
     private Path config;
     private int port;
     private int healthPort;
+    /** A data directory outside the distribution, as an installed service has; null: the distribution's data/. */
+    private Path data;
     private final List<Process> started = new ArrayList<>();
 
     @BeforeEach
@@ -161,6 +163,35 @@ class DistributionIT {
     }
 
     @Test
+    void anUpgradeBesideTheOldVersionKeepsCredentialsJetStreamStateAndConfiguration() throws Exception {
+        data = dir.resolve("var-lib-kiam-ms");
+        String d = data.toString();
+        Process old = start();
+        Map<?, ?> passwordsBefore = new ObjectMapper().readValue(data.resolve("broker/credentials.json").toFile(), Map.class);
+        Result audit = kiamMs("send-test", "audit-add-email", "--mailto", "a@example.com", "--config", config.toString(), "--data", d);
+        assertEquals(0, audit.exit, audit.text());
+        old.destroy();
+        assertTrue(old.waitFor(30, TimeUnit.SECONDS));
+
+        // The newer build, unpacked beside the old one: a second install folder with its own version.
+        Path newer = dir.resolve("kiam-ms-0.1.1-linux-x64");
+        run(List.of("cp", "-a", home.toString(), newer.toString()), Map.of(), 60);
+        Files.writeString(newer.resolve("VERSION"), "0.1.1\n");
+        home = newer;
+        start();
+        Map<?, ?> passwordsAfter = new ObjectMapper().readValue(data.resolve("broker/credentials.json").toFile(), Map.class);
+        assertEquals(passwordsBefore, passwordsAfter, "KrossIAM's credentials survive the upgrade");
+        Result after = kiamMs("send-test", "audit-add-email", "--mailto", "b@example.com", "--config", config.toString(), "--data", d);
+        assertEquals(0, after.exit, after.text());
+        // Had the stream or its consumer been lost, the first audit would be mailed again now.
+        try (Stream<Path> files = Files.list(data.resolve("outbox"))) {
+            assertEquals(2, files.filter(p -> p.toString().endsWith(".eml")).count(), "each audit mailed once across the upgrade");
+        }
+        Result status = kiamMs("status", "--json", "--config", config.toString(), "--data", d);
+        assertTrue(status.out.contains("kiam-ms-audits"), status.text());
+    }
+
+    @Test
     void aBadConfigurationStopsTheStartWithOneLine() throws Exception {
         Files.writeString(config, "broker:\n  port: " + port + "\n  colour: blue\n");
         Result r = kiamMs("start", "--config", config.toString());
@@ -173,7 +204,11 @@ class DistributionIT {
 
     /** Starts {@code bin/kiam-ms start} and waits for its ready line. */
     private Process start() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/kiam-ms").toString(), "start", "--config", config.toString());
+        List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/kiam-ms").toString(), "start", "--config", config.toString()));
+        if (data != null) {
+            cmd.addAll(List.of("--data", data.toString()));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         restrictEnvironment(pb.environment());
         pb.redirectError(dir.resolve("start-" + started.size() + ".err").toFile());
         Process p = pb.start();

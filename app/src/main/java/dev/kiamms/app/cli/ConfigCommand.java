@@ -22,7 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "config", description = "Work with the configuration file.", subcommands = ConfigCommand.Check.class)
+@Command(name = "config", description = "Work with the configuration file.", subcommands = ConfigCommand.Check.class,
+        footer = {"", "Examples:", "  kiam-ms config check", "  kiam-ms config check /etc/kiam-ms/kiam-ms.yaml"})
 public final class ConfigCommand {
 
     @Command(name = "check",

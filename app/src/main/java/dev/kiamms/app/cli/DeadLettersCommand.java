@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "dead-letters",
         description = "Audits that failed after their last attempt: list them, or replay them once the cause is fixed.",
-        subcommands = {DeadLettersCommand.ListLetters.class, DeadLettersCommand.Replay.class})
+        subcommands = {DeadLettersCommand.ListLetters.class, DeadLettersCommand.Replay.class},
+        footer = {"", "Examples:", "  kiam-ms dead-letters list", "  kiam-ms dead-letters replay --all"})
 public final class DeadLettersCommand {
 
     @Command(name = "list", description = "List the dead letters, oldest first.",

@@ -22,7 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "geoip", description = "Look after the GeoIP database.", subcommands = GeoipCommand.Update.class)
+@Command(name = "geoip", description = "Look after the GeoIP database.", subcommands = GeoipCommand.Update.class,
+        footer = {"", "Examples:", "  kiam-ms geoip update", "  kiam-ms status   # shows the database's build date and age"})
 public final class GeoipCommand {
 
     @Command(name = "update",

@@ -11,7 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "version", description = "Print the versions of kiam-ms, the protocol it speaks, Java and the bundled nats-server.")
+@Command(name = "version", description = "Print the versions of kiam-ms, the protocol it speaks, Java and the bundled nats-server.",
+        footer = {"", "Examples:", "  kiam-ms version", "  kiam-ms version --json"})
 public final class VersionCommand implements Callable<Integer> {
 
     @Mixin
