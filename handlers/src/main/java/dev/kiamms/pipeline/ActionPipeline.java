@@ -70,16 +70,6 @@ public final class ActionPipeline {
         return intake.codec().encode(Reply.error(reqid, intake.clock().nowMicros(), ReplyCode.GENERAL_ERROR, message));
     }
 
-    /** The reply for a request, without the duplicate window: intake, then the handler. */
-    public <P> Reply reply(ActionHandler<P> handler, String subject, byte[] body) {
-        long started = System.nanoTime();
-        Intake.Outcome<P> outcome = intake.read(subject, body, handler.payloadType());
-        if (outcome instanceof Intake.Refused<P> refused) {
-            return refusal(handler, refused);
-        }
-        return run(handler, (Intake.Accepted<P>) outcome, started).reply();
-    }
-
     private <P> Reply refusal(ActionHandler<P> handler, Intake.Refused<P> refused) {
         stats.refused(handler.key());
         LOG.warning(() -> "action " + handler.key() + " reqid=" + refused.reqid() + " refused, code "

@@ -80,8 +80,7 @@ public final class ConfigCommand {
                     problems.add(at(file, text, "geoip.path") + e.getMessage());
                 }
             }
-            boolean mail = s.service().actions().sendVerifyEmail().subscribe() || s.service().audits().subscribe();
-            if (mail) {
+            if (s.service().sendsMail()) {
                 try {
                     MailSetup.templates(paths, config);
                 } catch (KiamMsException e) {

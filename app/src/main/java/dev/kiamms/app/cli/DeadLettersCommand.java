@@ -101,7 +101,7 @@ public final class DeadLettersCommand {
                         "no dead letter " + id + " in " + paths.deadLetterDir() + "; see 'kiam-ms dead-letters list'")));
             }
             MicroClock clock = MicroClock.system();
-            try (KrossIamClient client = connection.connect(connection.url(paths, config))) {
+            try (KrossIamClient client = connection.connect(paths, config)) {
                 for (DeadLetters.Letter l : letters) {
                     client.connection().publish(l.subject(), DeadLetters.replayBody(l, clock.nowMicros()));
                     client.flush(Duration.ofSeconds(5));

@@ -4,16 +4,12 @@ import dev.kiamms.app.KiamMsException;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.geoip.GeoIpUpdater;
-import dev.kiamms.app.service.InstanceLock;
 import dev.kiamms.app.service.InstancePaths;
-import dev.kiamms.app.service.RunState;
+import dev.kiamms.app.service.ReloadRequest;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -60,34 +56,26 @@ public final class GeoipCommand {
 
             String reloadLine;
             int exit = 0;
-            RunState state = RunState.read(paths.stateFile()).orElse(null);
-            if (state == null || !InstanceLock.isHeld(paths.lockFile())) {
+            if (!ReloadRequest.running(paths)) {
                 j.put("running", false);
                 reloadLine = "kiam-ms is not running; the new database is used at the next start";
             } else {
                 j.put("running", true);
-                // The same signal and wait as 'kiam-ms reload', its text captured for our own output.
-                ReloadCommand reload = new ReloadCommand();
-                reload.instance = instance;
-                reload.output = new OutputOptions();
-                PrintStream saved = System.out;
-                ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-                int code;
+                String said;
+                boolean applied;
                 try {
-                    System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-                    code = reload.call();
+                    ReloadRequest.Outcome outcome = ReloadRequest.send(paths);
+                    said = outcome.message();
+                    applied = outcome.applied();
                 } catch (KiamMsException e) {
-                    code = e.exitCode();
-                    buffer.writeBytes(e.getMessage().getBytes(StandardCharsets.UTF_8));
-                } finally {
-                    System.setOut(saved);
+                    said = e.getMessage();
+                    applied = false;
                 }
-                reloadLine = buffer.toString(StandardCharsets.UTF_8).strip();
-                j.put("reloaded", code == 0);
-                j.put("reload", reloadLine);
-                if (code != 0) {
-                    reloadLine = "the database was replaced but the reload failed: " + reloadLine
-                            + " (run 'kiam-ms reload')";
+                reloadLine = said;
+                j.put("reloaded", applied);
+                j.put("reload", said);
+                if (!applied) {
+                    reloadLine = "the database was replaced but the reload failed: " + said + " (run 'kiam-ms reload')";
                     exit = KiamMsException.FAILURE;
                 }
             }

@@ -2,14 +2,20 @@ package dev.kiamms.app.cli;
 
 import dev.kiamms.app.KiamMsException;
 import dev.kiamms.app.broker.BrokerCredentials;
+import dev.kiamms.app.broker.BrokerTls;
 import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.service.BrokerAddress;
 import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.bus.KrossIamClient;
 
 import picocli.CommandLine.Option;
 
+import io.nats.client.Options;
+
 import java.io.IOException;
+
+import javax.net.ssl.SSLContext;
 
 /** Options and connection for commands that talk to the broker as KrossIAM (user {@code kiam}). */
 public final class KrossIamConnection {
@@ -26,17 +32,20 @@ public final class KrossIamConnection {
         return java.time.Duration.ofSeconds(timeoutSeconds != null ? timeoutSeconds : defaultSeconds);
     }
 
-    private javax.net.ssl.SSLContext tls;
-
-    String url(InstancePaths paths, LoadedConfig config) {
+    /**
+     * Connects as KrossIAM: to {@code --url} as given, or to this appliance's broker as user
+     * {@code kiam}, trusting its TLS certificate when it serves TLS.
+     */
+    KrossIamClient connect(InstancePaths paths, LoadedConfig config) {
         if (url != null) {
-            return url;
+            return connect(url, null);
         }
-        dev.kiamms.app.config.Settings.TlsSettings t = config.settings().broker().tls();
-        if (t != null) {
-            String trust = t.ca().isEmpty() ? t.cert() : t.ca();
-            tls = dev.kiamms.app.broker.BrokerTls.trusting(config.resolve(trust, paths.confDir()));
-        }
+        Settings.TlsSettings tls = config.settings().broker().tls();
+        return connect(applianceUrl(paths, config),
+                tls == null ? null : BrokerTls.trusting(config.resolve(tls.trustFile(), paths.confDir())));
+    }
+
+    private static String applianceUrl(InstancePaths paths, LoadedConfig config) {
         if (!config.settings().broker().embedded()) {
             throw new KiamMsException(KiamMsException.CONFIG, "kiam-ms uses an external broker (broker.embedded: false); "
                     + "give its URL with KrossIAM's credentials: --url nats://user:password@host:4222");
@@ -49,23 +58,19 @@ public final class KrossIamConnection {
         }
     }
 
-    KrossIamClient connect(String url) {
+    private static KrossIamClient connect(String url, SSLContext tls) {
         try {
-            io.nats.client.Options.Builder options = KrossIamClient.options(url).maxReconnects(0);
+            Options.Builder options = KrossIamClient.options(url).maxReconnects(0);
             if (tls != null) {
                 options.sslContext(tls);
             }
             return KrossIamClient.connect(options.build());
         } catch (IOException e) {
-            throw new KiamMsException(KiamMsException.NOT_RUNNING, "cannot connect to the broker at " + mask(url) + ": "
+            throw new KiamMsException(KiamMsException.NOT_RUNNING, "cannot connect to the broker at " + BrokerAddress.mask(url) + ": "
                     + e.getMessage() + "; is kiam-ms running ('kiam-ms status')?");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KiamMsException(KiamMsException.FAILURE, "interrupted");
         }
-    }
-
-    static String mask(String url) {
-        return url.replaceFirst("://([^:/@]+):[^@]*@", "://$1:" + BrokerAddress.MASK + "@");
     }
 }

@@ -1,18 +1,11 @@
 package dev.kiamms.app.cli;
 
 import dev.kiamms.app.KiamMsException;
-import dev.kiamms.app.service.InstanceLock;
-import dev.kiamms.app.service.InstancePaths;
-import dev.kiamms.app.service.RunState;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiamms.app.service.ReloadRequest;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.util.concurrent.Callable;
 
 @Command(name = "reload",
@@ -32,47 +25,12 @@ public final class ReloadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        InstancePaths paths = instance.paths();
-        RunState state = RunState.read(paths.stateFile()).orElse(null);
-        if (state == null || !InstanceLock.isHeld(paths.lockFile())) {
-            throw new KiamMsException(KiamMsException.NOT_RUNNING, "kiam-ms is not running for " + paths.dataDir()
-                    + "; start it with 'kiam-ms start'");
+        ReloadRequest.Outcome outcome = ReloadRequest.send(instance.paths());
+        if (output.json()) {
+            output.printJson(System.out, outcome.record());
+        } else {
+            System.out.println(outcome.message());
         }
-        String before = lastReloadAt(paths);
-        // The shell's built-in kill: present wherever the launcher script runs, unlike a kill binary.
-        Process kill = new ProcessBuilder("/bin/sh", "-c", "kill -HUP " + state.pid()).redirectErrorStream(true).start();
-        if (kill.waitFor() != 0) {
-            throw new KiamMsException(KiamMsException.FAILURE, "cannot signal pid " + state.pid() + ": "
-                    + new String(kill.getInputStream().readAllBytes()).strip());
-        }
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            JsonNode r = readReload(paths);
-            if (r != null && !r.path("at").asText().equals(before)) {
-                boolean applied = r.path("applied").asBoolean();
-                if (output.json()) {
-                    output.printJson(System.out, r);
-                } else {
-                    System.out.println(r.path("message").asText());
-                }
-                return applied ? 0 : KiamMsException.CONFIG;
-            }
-            Thread.sleep(50);
-        }
-        throw new KiamMsException(KiamMsException.FAILURE, "no answer from kiam-ms (pid " + state.pid()
-                + ") within 15 s; see its log");
-    }
-
-    private static String lastReloadAt(InstancePaths paths) {
-        JsonNode r = readReload(paths);
-        return r == null ? "" : r.path("at").asText();
-    }
-
-    private static JsonNode readReload(InstancePaths paths) {
-        try {
-            return Files.isRegularFile(paths.reloadFile()) ? new ObjectMapper().readTree(paths.reloadFile().toFile()) : null;
-        } catch (IOException e) {
-            return null; // being written right now: read again
-        }
+        return outcome.applied() ? 0 : KiamMsException.CONFIG;
     }
 }

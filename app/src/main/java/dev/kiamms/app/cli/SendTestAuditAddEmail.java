@@ -68,7 +68,7 @@ public final class SendTestAuditAddEmail implements Callable<Integer> {
         Path log = paths.logDir(config).resolve("kiam-ms.0.log");
         long logSize = Files.exists(log) ? Files.size(log) : 0;
         String reqid;
-        try (KrossIamClient client = connection.connect(connection.url(paths, config))) {
+        try (KrossIamClient client = connection.connect(paths, config)) {
             reqid = client.publish(Subjects.audit(AccountAddEmailHandler.KEY),
                     new AccountAddEmailAudit(newemail, userid, httpurl, locale, mailto, subject));
             client.flush(Duration.ofSeconds(5));

@@ -38,8 +38,7 @@ public final class SendTestIpLocation implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         InstancePaths paths = instance.paths();
-        String url = connection.url(paths, instance.loadConfig(paths));
-        try (KrossIamClient client = connection.connect(url)) {
+        try (KrossIamClient client = connection.connect(paths, instance.loadConfig(paths))) {
             KrossIamClient.Exchange ex = client.request(IpLocationHandler.KEY, new IpLocationRequest(address, locale),
                     connection.timeout(10));
             return ReplyPrinter.print(ex, output);

@@ -52,8 +52,7 @@ public final class SendTestVerifyEmail implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         InstancePaths paths = instance.paths();
-        String url = connection.url(paths, instance.loadConfig(paths));
-        try (KrossIamClient client = connection.connect(url)) {
+        try (KrossIamClient client = connection.connect(paths, instance.loadConfig(paths))) {
             KrossIamClient.Exchange ex = client.request(SendVerifyEmailHandler.KEY,
                     new VerifyEmailRequest(subject, userid, to, href, locale, expire), connection.timeout(60));
             return ReplyPrinter.print(ex, output);

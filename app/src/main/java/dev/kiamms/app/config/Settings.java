@@ -112,6 +112,11 @@ public record Settings(
             }
             ca = ca == null ? "" : ca.trim();
         }
+
+        /** What kiam-ms's own clients trust: the CA when there is one, else the certificate itself. */
+        public String trustFile() {
+            return ca.isEmpty() ? cert : ca;
+        }
     }
 
     /** How much of the audit and log stream the broker keeps (the oldest goes first). */
@@ -154,6 +159,11 @@ public record Settings(
             logs = logs != null ? logs : new Toggle(null);
             actions = actions != null ? actions : new ActionsSettings(null, null);
             dedup = dedup != null ? dedup : new DedupSettings(null, null);
+        }
+
+        /** Whether any switched-on handler sends mail, so templates and MTAs are needed. */
+        public boolean sendsMail() {
+            return actions.sendVerifyEmail().subscribe() || audits.subscribe();
         }
     }
 

@@ -190,7 +190,7 @@ public final class Appliance {
         startStatsWriter();
         answering = List.copyOf(subjects);
         startHealth();
-        String url = mask(connection.getConnectedUrl());
+        String url = BrokerAddress.mask(connection.getConnectedUrl());
         state = new RunState(ProcessHandle.current().pid(), Version.current(), Instant.now().toString(), url, 0, null, 0,
                 config.describeSource(), subjects);
         state.write(paths.stateFile());
@@ -198,10 +198,6 @@ public final class Appliance {
         String version = "external nats-server " + connection.getServerInfo().getVersion();
         LOG.info(() -> "ready in " + startup.toMillis() + " ms on external broker " + url + "; answering " + String.join(", ", subjects));
         return new Ready(url, version, subjects, startup);
-    }
-
-    private static String mask(String url) {
-        return url == null ? "" : url.replaceFirst("://([^:/@]+):[^@]*@", "://$1:" + BrokerAddress.MASK + "@");
     }
 
     /**
@@ -295,9 +291,9 @@ public final class Appliance {
         Options.Builder builder = new Options.Builder();
         if (settings.broker().embedded()) {
             builder.server(brokerUrl(null)).userInfo(BrokerCredentials.MSS, credentials.password(BrokerCredentials.MSS));
-            BrokerConfigWriter.Tls tls = tls();
+            Settings.TlsSettings tls = settings.broker().tls();
             if (tls != null) {
-                builder.sslContext(BrokerTls.trusting(tls.ca() != null ? tls.ca() : tls.cert()));
+                builder.sslContext(BrokerTls.trusting(config.resolve(tls.trustFile(), paths.confDir())));
             }
         } else {
             builder.servers(settings.brokers().toArray(String[]::new));
@@ -333,13 +329,9 @@ public final class Appliance {
         if (recordLogs) {
             eventHandlers.add(new LogRecorder(openSink(new JsonLinesFile(logDir(), "krossiam-log", log.maxFileBytes(), log.keep()))));
         }
-        Settings.DedupSettings dedup = settings.service().dedup();
-        RecentRequests recentActions = dedup.windowSeconds() == 0 ? RecentRequests.disabled()
-                : new RecentRequests(Duration.ofSeconds(dedup.windowSeconds()), dedup.maxEntries());
-        RecentRequests recentEvents = dedup.windowSeconds() == 0 ? RecentRequests.disabled()
-                : new RecentRequests(Duration.ofSeconds(dedup.windowSeconds()), dedup.maxEntries());
-        EventPipeline events = new EventPipeline(intake, stats, eventHandlers, recentEvents);
-        bus = new MessageBus(connection, settings.service().queueGroup(), new ActionPipeline(intake, stats, recentActions),
+        // One window for actions and one for audits, so that neither can push the other's reqids out.
+        EventPipeline events = new EventPipeline(intake, stats, eventHandlers, recentRequests());
+        bus = new MessageBus(connection, settings.service().queueGroup(), new ActionPipeline(intake, stats, recentRequests()),
                 events, codec);
         List<String> subjects = new ArrayList<>(bus.subscribe(actions, eventPatterns));
         Settings.JetStreamSettings js = settings.broker().jetstream();
@@ -528,6 +520,12 @@ public final class Appliance {
             DurableEvents d = durable;
             return d == null ? 0 : d.deadLettered();
         }
+    }
+
+    private RecentRequests recentRequests() {
+        Settings.DedupSettings dedup = settings.service().dedup();
+        return dedup.windowSeconds() == 0 ? RecentRequests.disabled()
+                : new RecentRequests(Duration.ofSeconds(dedup.windowSeconds()), dedup.maxEntries());
     }
 
     /** Every few seconds the counters go to a file, for 'kiam-ms status' in another process. */

@@ -10,6 +10,11 @@ public final class BrokerAddress {
     private BrokerAddress() {
     }
 
+    /** The URL with its password replaced by {@link #MASK}, for output and logs. */
+    public static String mask(String url) {
+        return url == null ? "" : url.replaceFirst("://([^:/@]+):[^@]*@", "://$1:" + MASK + "@");
+    }
+
     /** @param user {@code null} for a URL without credentials */
     public static String url(Settings.BrokerSettings broker, String user, String password) {
         String host = switch (broker.host()) {

@@ -28,11 +28,6 @@ record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer composer
         return config.settings();
     }
 
-    static boolean mailEnabled(Settings settings) {
-        Settings.ServiceSettings s = settings.service();
-        return s.actions().sendVerifyEmail().subscribe() || s.audits().subscribe();
-    }
-
     /** @throws IOException or KiamMsException with one line naming what is wrong */
     static Resources load(InstancePaths paths, LoadedConfig config) throws IOException {
         Settings settings = config.settings();
@@ -46,7 +41,7 @@ record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer composer
             GeoIpDatabase db = geoip;
             LOG.info(() -> "GeoIP database " + db.path() + " (" + db.type() + ", built " + db.buildTime() + ")");
         }
-        if (!mailEnabled(settings)) {
+        if (!settings.service().sendsMail()) {
             return new Resources(config, geoip, null, null);
         }
         try {
