@@ -1,16 +1,15 @@
 package dev.kiamms.bus;
 
+import dev.kiamms.files.OwnerOnlyFiles;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -46,7 +45,7 @@ public final class DeadLetters {
 
     public Letter put(String subject, String reqid, long attempts, String reason, boolean mayHaveBeenDelivered, byte[] body)
             throws IOException {
-        Files.createDirectories(dir);
+        OwnerOnlyFiles.directory(dir);
         String id = STAMP.format(Instant.now()) + "-" + safe(reqid);
         JsonNode envelope;
         try {
@@ -55,17 +54,7 @@ public final class DeadLetters {
             envelope = JSON.getNodeFactory().textNode(new String(body, StandardCharsets.UTF_8));
         }
         Letter letter = new Letter(id, subject, reqid, attempts, Instant.now().toString(), reason, mayHaveBeenDelivered, envelope);
-        Path tmp = Files.createTempFile(dir, "." + id, ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(letter));
-            try {
-                Files.move(tmp, dir.resolve(id + ".json"), StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dir.resolve(id + ".json"));
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        OwnerOnlyFiles.write(dir.resolve(id + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(letter));
         return letter;
     }
 

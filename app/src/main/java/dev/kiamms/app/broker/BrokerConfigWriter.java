@@ -1,6 +1,6 @@
 package dev.kiamms.app.broker;
 
-import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.protocol.Subjects;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.kiamms.app.broker;
 
-import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.files.OwnerOnlyFiles;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -7,7 +7,7 @@ import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.logging.LogSetup;
 import dev.kiamms.app.service.Appliance;
 import dev.kiamms.app.service.InstancePaths;
-import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.files.OwnerOnlyFiles;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

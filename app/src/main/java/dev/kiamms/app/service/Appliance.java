@@ -10,7 +10,7 @@ import dev.kiamms.app.broker.BrokerTls;
 import dev.kiamms.app.broker.ManagedBroker;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
-import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.app.health.HealthServer;
 import dev.kiamms.app.health.HealthSource;
 import dev.kiamms.bus.DeadLetters;

@@ -1,6 +1,6 @@
 package dev.kiamms.app.service;
 
-import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.files.OwnerOnlyFiles;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

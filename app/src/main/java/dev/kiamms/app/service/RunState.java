@@ -1,6 +1,6 @@
 package dev.kiamms.app.service;
 
-import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.files.OwnerOnlyFiles;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 

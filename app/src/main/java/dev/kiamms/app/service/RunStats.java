@@ -1,6 +1,6 @@
 package dev.kiamms.app.service;
 
-import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.mail.delivery.Attempt;
 import dev.kiamms.pipeline.HandlerStats;
 

@@ -2,7 +2,7 @@ package dev.kiamms.app.service;
 
 import dev.kiamms.app.KiamMsException;
 import dev.kiamms.app.broker.BrokerCredentials;
-import dev.kiamms.app.util.OwnerOnlyFiles;
+import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.bus.KrossIamClient;
 import dev.kiamms.iplocation.IpLocationRequest;
 import dev.kiamms.protocol.Reply;

@@ -1,4 +1,4 @@
-package dev.kiamms.app.util;
+package dev.kiamms.files;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
