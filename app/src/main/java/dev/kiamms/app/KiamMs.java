@@ -9,6 +9,8 @@ import dev.kiamms.app.cli.ReloadCommand;
 import dev.kiamms.app.cli.SendTestCommand;
 import dev.kiamms.app.cli.StartCommand;
 import dev.kiamms.app.cli.StatusCommand;
+import dev.kiamms.app.cli.TailCommand;
+import dev.kiamms.app.cli.UsersCommand;
 import dev.kiamms.app.cli.VersionCommand;
 import dev.kiamms.app.logging.DeferredResetLogManager;
 import dev.kiamms.app.logging.LogSetup;
@@ -25,7 +27,7 @@ import java.io.PrintWriter;
         description = "All-in-one message service for the KrossIAM identity server: a managed NATS broker and the "
                 + "handlers that answer KrossIAM's actions.",
         subcommands = {StartCommand.class, StatusCommand.class, SendTestCommand.class, KiamConfigCommand.class,
-                DeadLettersCommand.class, ReloadCommand.class, ConfigCommand.class, GeoipCommand.class, CompletionCommand.class,
+                DeadLettersCommand.class, ReloadCommand.class, UsersCommand.class, TailCommand.class, ConfigCommand.class, GeoipCommand.class, CompletionCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failure, 2 configuration or usage error, 3 not running, 4 the action answered with an error."})
 public final class KiamMs {

@@ -5,7 +5,10 @@ import dev.kiamms.protocol.Subjects;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Writes the nats-server configuration for the managed broker: where it listens, its monitoring
@@ -30,12 +33,35 @@ public final class BrokerConfigWriter {
     private BrokerConfigWriter() {
     }
 
-    public static void write(Path configFile, BrokerLayout layout, BrokerCredentials credentials) throws IOException {
-        OwnerOnlyFiles.directory(configFile.getParent());
-        OwnerOnlyFiles.write(configFile, render(layout, credentials).getBytes(StandardCharsets.UTF_8));
+    /**
+     * A user besides kiam-ms's own (an operator's app): it publishes nothing but, when
+     * {@code answers}, replies into KrossIAM's inboxes. {@code toString} hides the password.
+     *
+     * @param subscriptions nats-server subscribe permissions; {@code "subject queue"} limits a subject to one queue group
+     */
+    public record User(String name, String password, List<String> subscriptions, boolean answers) {
+        public User {
+            subscriptions = List.copyOf(subscriptions);
+        }
+
+        @Override
+        public String toString() {
+            return "User[" + name + " " + subscriptions + "]";
+        }
     }
 
-    static String render(BrokerLayout l, BrokerCredentials c) {
+    /** @return whether the file changed (nats-server needs a reload signal only then) */
+    public static boolean write(Path configFile, BrokerLayout layout, BrokerCredentials credentials, List<User> apps) throws IOException {
+        OwnerOnlyFiles.directory(configFile.getParent());
+        byte[] content = render(layout, credentials, apps).getBytes(StandardCharsets.UTF_8);
+        if (Files.isRegularFile(configFile) && Arrays.equals(Files.readAllBytes(configFile), content)) {
+            return false;
+        }
+        OwnerOnlyFiles.write(configFile, content);
+        return true;
+    }
+
+    static String render(BrokerLayout l, BrokerCredentials c, List<User> apps) {
         StringBuilder s = new StringBuilder(1024);
         s.append("# Written by kiam-ms at every start from its own configuration; edits here are lost.\n");
         s.append("server_name: ").append(quote(l.serverName())).append('\n');
@@ -77,14 +103,39 @@ public final class BrokerConfigWriter {
                 .append(", password: ").append(quote(c.password(BrokerCredentials.KIAM)))
                 .append(", permissions: {publish: {allow: [").append(quote(Subjects.ALL))
                 .append("]}, subscribe: {allow: [").append(quote(Subjects.INBOX_PREFIX + ".>")).append("]}}}\n");
-        // kiam-ms: reads everything KrossIAM publishes, may publish replies to requests it received,
-        // and uses the JetStream API (stream, consumers, acknowledgements) but publishes nothing else.
+        // kiam-ms: reads everything KrossIAM publishes, answers requests and uses the JetStream API
+        // (stream, consumers, acknowledgements) but publishes nothing else. Replies to KrossIAM are
+        // allowed by its inbox prefix: nats-server 2.9 forgets allow_responses grants when it
+        // reloads its configuration (kiam-ms users), and a reply in flight would be refused.
         s.append("    {user: ").append(quote(BrokerCredentials.MSS))
                 .append(", password: ").append(quote(c.password(BrokerCredentials.MSS)))
-                .append(", permissions: {publish: {allow: [\"$JS.API.>\", \"$JS.ACK.>\"]}, subscribe: {allow: [")
-                .append(quote(Subjects.ALL)).append(", \"_INBOX.>\"]}, allow_responses: true}}\n");
+                .append(", permissions: {publish: {allow: [\"$JS.API.>\", \"$JS.ACK.>\", ").append(quote(Subjects.INBOX_PREFIX + ".>"))
+                .append("]}, subscribe: {allow: [").append(quote(Subjects.ALL)).append(", \"_INBOX.>\"]}, allow_responses: true}}\n");
+        // kiam-ms tail: watches, never publishes.
+        user(s, BrokerCredentials.TAIL, c.password(BrokerCredentials.TAIL), List.of(Subjects.ALL), false);
+        if (!apps.isEmpty()) {
+            s.append("    # The operator's apps (kiam-ms users): each reads only what its roles allow, publishes only replies.\n");
+        }
+        for (User app : apps) {
+            user(s, app.name(), app.password(), app.subscriptions(), app.answers());
+        }
         s.append("  ]\n}\n");
         return s.toString();
+    }
+
+    /**
+     * A user who subscribes only where listed and publishes nothing, or, when it answers, only
+     * to KrossIAM's reply inboxes (for the same reload reason as kiam-ms's own user).
+     */
+    private static void user(StringBuilder s, String name, String password, List<String> subscriptions, boolean answers) {
+        s.append("    {user: ").append(quote(name)).append(", password: ").append(quote(password))
+                .append(", permissions: {publish: ")
+                .append(answers ? "{allow: [" + quote(Subjects.INBOX_PREFIX + ".>") + "]}" : "{deny: [\">\"]}")
+                .append(", subscribe: {allow: [");
+        for (int i = 0; i < subscriptions.size(); i++) {
+            s.append(i == 0 ? "" : ", ").append(quote(subscriptions.get(i)));
+        }
+        s.append("]}}}\n");
     }
 
     /** A double-quoted string in nats-server's configuration syntax. */

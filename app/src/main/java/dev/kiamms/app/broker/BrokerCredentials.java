@@ -23,6 +23,8 @@ public final class BrokerCredentials {
     public static final String KIAM = "kiam";
     /** kiam-ms's subscribers: read what KrossIAM publishes, answer requests. */
     public static final String MSS = "mss";
+    /** {@code kiam-ms tail}: may only read what KrossIAM publishes. */
+    public static final String TAIL = "kiam-ms-tail";
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -43,7 +45,7 @@ public final class BrokerCredentials {
             json.readTree(file.toFile()).fields().forEachRemaining(e -> users.put(e.getKey(), e.getValue().asText()));
         }
         boolean changed = false;
-        for (String user : new String[]{KIAM, MSS}) {
+        for (String user : new String[]{KIAM, MSS, TAIL}) {
             String pw = users.get(user);
             if (pw == null || pw.isBlank()) {
                 users.put(user, newPassword());
@@ -70,7 +72,7 @@ public final class BrokerCredentials {
     }
 
     /** 24 random bytes, URL-safe so the password can stand in a nats:// URL unescaped. */
-    static String newPassword() {
+    public static String newPassword() {
         byte[] bytes = new byte[24];
         RANDOM.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);

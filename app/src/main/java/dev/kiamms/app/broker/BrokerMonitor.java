@@ -40,6 +40,11 @@ public final class BrokerMonitor {
                 v.path("in_msgs").asLong(), v.path("out_msgs").asLong());
     }
 
+    /** When nats-server last read its configuration file; changes with every successful reload. */
+    public String configLoadTime() throws IOException {
+        return get("/varz").path("config_load_time").asText();
+    }
+
     public List<Client> clients() throws IOException {
         JsonNode c = get("/connz?auth=true&subs=true&limit=1024");
         List<Client> out = new ArrayList<>();

@@ -106,6 +106,37 @@ public final class ManagedBroker {
         return p == null ? CompletableFuture.completedFuture(null) : p.onExit();
     }
 
+    /**
+     * Makes the running nats-server read its configuration file again (users and permissions),
+     * keeping every connection whose user still exists. nats-server's own {@code --signal
+     * reload} sends the SIGHUP; the monitoring endpoint's {@code config_load_time} confirms it.
+     *
+     * @throws IOException when nats-server is not running, cannot be signalled, or does not
+     *                     confirm within {@code timeout} (it refuses a configuration it cannot load
+     *                     and says why in its log)
+     */
+    public void reloadConfiguration(Duration timeout) throws IOException, InterruptedException {
+        ProcessHandle p = process;
+        if (p == null || !p.isAlive()) {
+            throw new IOException("nats-server is not running");
+        }
+        BrokerMonitor monitor = new BrokerMonitor(monitorPort);
+        String before = monitor.configLoadTime();
+        Process signal = new ProcessBuilder(binary.toString(), "--signal", "reload=" + p.pid()).redirectErrorStream(true).start();
+        String said = new String(signal.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (signal.waitFor() != 0) {
+            throw new IOException("cannot signal nats-server pid " + p.pid() + ": " + said);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (monitor.configLoadTime().equals(before)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("nats-server did not reload its configuration within " + timeout.toSeconds() + " s; see " + logFile);
+            }
+            sleep(20);
+        }
+        LOG.info(() -> "nats-server pid " + p.pid() + " reloaded its configuration");
+    }
+
     /** SIGTERM, then SIGKILL if nats-server has not exited within {@code grace}. */
     public void stop(Duration grace) {
         ProcessHandle p = process;

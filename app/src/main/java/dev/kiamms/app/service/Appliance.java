@@ -13,6 +13,8 @@ import dev.kiamms.app.config.Settings;
 import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.app.health.HealthServer;
 import dev.kiamms.app.health.HealthSource;
+import dev.kiamms.app.users.AppUser;
+import dev.kiamms.app.users.AppUsers;
 import dev.kiamms.bus.DeadLetters;
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.bus.MessageBus;
@@ -57,6 +59,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -101,6 +104,10 @@ public final class Appliance {
     private final SendVerifyEmailHandler sendVerifyEmail =
             new SendVerifyEmailHandler(() -> resources.get().composer(), () -> resources.get().delivery());
     private BrokerSupervisor broker;
+    /** Set at start with the embedded broker: the file is written again when the app users change. */
+    private BrokerConfigWriter.BrokerLayout brokerLayout;
+    private BrokerCredentials credentials;
+    private final AppUsers appUsers;
     private RunState state;
     private Connection connection;
     private MessageBus bus;
@@ -113,6 +120,7 @@ public final class Appliance {
         this.paths = paths;
         this.config = config;
         this.settings = config.settings();
+        this.appUsers = new AppUsers(paths.appUsersFile());
     }
 
     /** Completes with the process exit code once the appliance has stopped for good. */
@@ -144,11 +152,12 @@ public final class Appliance {
             if (!b.embedded()) {
                 return startOnExternalBroker(t0);
             }
-            BrokerCredentials credentials = BrokerCredentials.loadOrCreate(paths.credentialsFile());
+            credentials = BrokerCredentials.loadOrCreate(paths.credentialsFile());
             BrokerConfigWriter.BrokerLayout layout = new BrokerConfigWriter.BrokerLayout(serverName(), b.host(), b.port(),
                     b.monitorPort(), paths.natsPidFile(), logDir.resolve("nats-server.log"),
                     OwnerOnlyFiles.directory(paths.jetStreamDir()), settings.debug(), cluster(), tls());
-            BrokerConfigWriter.write(paths.natsConfigFile(), layout, credentials);
+            brokerLayout = layout;
+            BrokerConfigWriter.write(paths.natsConfigFile(), layout, credentials, brokerUsers(appUsers.list()));
 
             Settings.RestartSettings r = b.restarts();
             broker = new BrokerSupervisor(new ManagedBroker(paths.natsServerBinary(), paths.natsConfigFile(), layout),
@@ -394,6 +403,56 @@ public final class Appliance {
         if (stopped || bus == null) {
             return new ReloadResult(false, "kiam-ms is not running");
         }
+        // The app users live in their own file: they change even when the configuration is refused.
+        UsersReload users = reloadBrokerUsers();
+        ReloadResult config = reloadConfiguration();
+        return switch (users.outcome()) {
+            case UNCHANGED -> new ReloadResult(config.applied(), config.message(), BrokerUsers.UNCHANGED);
+            case RELOADED -> new ReloadResult(config.applied(), config.message() + "; " + users.message(), BrokerUsers.RELOADED);
+            case FAILED -> new ReloadResult(false, config.message() + "; " + users.message(), BrokerUsers.FAILED);
+        };
+    }
+
+    /** What became of the app users at a reload. */
+    public enum BrokerUsers { UNCHANGED, RELOADED, FAILED }
+
+    private record UsersReload(BrokerUsers outcome, String message) {
+    }
+
+    /**
+     * Writes the broker configuration again with the app users on file now, and has nats-server
+     * reload it when it changed: connections of the users that remain stay open.
+     */
+    private UsersReload reloadBrokerUsers() {
+        if (broker == null || brokerLayout == null) {
+            return new UsersReload(BrokerUsers.UNCHANGED, "");
+        }
+        try {
+            List<AppUser> apps = appUsers.list();
+            if (!BrokerConfigWriter.write(paths.natsConfigFile(), brokerLayout, credentials, brokerUsers(apps))) {
+                return new UsersReload(BrokerUsers.UNCHANGED, "");
+            }
+            broker.broker().reloadConfiguration(Duration.ofSeconds(10));
+            String names = apps.stream().map(AppUser::name).collect(Collectors.joining(", "));
+            String message = "broker reloaded its users: " + (names.isEmpty() ? "no app users" : "app users " + names);
+            LOG.info(message);
+            return new UsersReload(BrokerUsers.RELOADED, message);
+        } catch (IOException e) {
+            LOG.severe("broker users not reloaded: " + e.getMessage());
+            return new UsersReload(BrokerUsers.FAILED, "broker users not reloaded: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new UsersReload(BrokerUsers.FAILED, "broker users not reloaded: interrupted");
+        }
+    }
+
+    /** The app users as the broker configuration lists them; an action is answered in kiam-ms's own queue group. */
+    private List<BrokerConfigWriter.User> brokerUsers(List<AppUser> apps) {
+        String queueGroup = settings.service().queueGroup();
+        return apps.stream().map(u -> u.toBrokerUser(queueGroup)).toList();
+    }
+
+    private ReloadResult reloadConfiguration() {
         LoadedConfig next;
         Resources loaded;
         try {
@@ -427,7 +486,10 @@ public final class Appliance {
     }
 
     /** What a reload did, for the log, {@code kiam-ms reload} and the run directory. */
-    public record ReloadResult(boolean applied, String message) {
+    public record ReloadResult(boolean applied, String message, BrokerUsers brokerUsers) {
+        public ReloadResult(boolean applied, String message) {
+            this(applied, message, BrokerUsers.UNCHANGED);
+        }
     }
 
     /** Reloads, and leaves the outcome in {@code <data>/run/reload.json} for {@code kiam-ms reload} to read. */
@@ -438,6 +500,7 @@ public final class Appliance {
             record.put("at", Instant.now().toString());
             record.put("applied", r.applied());
             record.put("message", r.message());
+            record.put("brokerUsers", r.brokerUsers().name().toLowerCase(java.util.Locale.ROOT));
             OwnerOnlyFiles.write(paths.reloadFile(), new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(record));
         } catch (IOException e) {
             LOG.warning("cannot write " + paths.reloadFile() + ": " + e.getMessage());

@@ -40,6 +40,11 @@ public record InstancePaths(Path home, Path configFile, boolean configGiven, Pat
         return brokerDir().resolve("credentials.json");
     }
 
+    /** The operator's own broker users ({@code kiam-ms users}), with their passwords: owner-only. */
+    public Path appUsersFile() {
+        return brokerDir().resolve("app-users.json");
+    }
+
     public Path natsConfigFile() {
         return brokerDir().resolve("nats-server.conf");
     }

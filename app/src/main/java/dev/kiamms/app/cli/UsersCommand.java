@@ -1,0 +1,195 @@
+package dev.kiamms.app.cli;
+
+import dev.kiamms.app.KiamMsException;
+import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.service.BrokerAddress;
+import dev.kiamms.app.service.InstancePaths;
+import dev.kiamms.app.service.ReloadRequest;
+import dev.kiamms.app.users.AppRole;
+import dev.kiamms.app.users.AppUser;
+import dev.kiamms.app.users.AppUsers;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "users",
+        description = "Broker users for your own apps (an SMS sender, a log shipper, an app that answers an action instead of kiam-ms), "
+                + "each allowed only what its roles say.",
+        subcommands = {UsersCommand.Add.class, UsersCommand.ListUsers.class, UsersCommand.Remove.class},
+        footer = {"", "Roles:",
+                "  notice-reader     receive kiam.console.notice.>",
+                "  audit-reader      receive kiam.console.audit.> (sensitive: e-mail addresses)",
+                "  log-reader        receive kiam.console.log",
+                "  action:KEY        answer kiam.console.action.KEY in kiam-ms's queue group (switch the action off in kiam-ms to hand it over)",
+                "No role may publish as KrossIAM or read any reply inbox. A running broker takes each change at once, without dropping connections.",
+                "", "Examples:", "  kiam-ms users add sms-sender --allow notice-reader", "  kiam-ms users add geo-app --allow action:iplocation",
+                "  kiam-ms users list", "  kiam-ms users remove sms-sender"})
+public final class UsersCommand {
+
+    @Command(name = "add", description = "Create an app user with a generated password, shown only this once, and let the running broker accept it.",
+            footer = {"", "Examples:", "  kiam-ms users add sms-sender --allow notice-reader",
+                    "  kiam-ms users add audit-archive --allow audit-reader,log-reader --json"})
+    static final class Add implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME", description = "User name: letters, digits, '.', '_' or '-'.")
+        String name;
+
+        @Option(names = "--allow", paramLabel = "ROLE", split = ",", required = true,
+                description = "Roles, repeated or comma-separated: " + AppRole.CHOICES + ".")
+        List<String> roles = new ArrayList<>();
+
+        @Mixin
+        InstanceOptions instance;
+
+        @Mixin
+        OutputOptions output;
+
+        @Override
+        public Integer call() throws Exception {
+            InstancePaths paths = instance.paths();
+            LoadedConfig config = managedBroker(instance, paths);
+            List<AppRole> parsed = new ArrayList<>();
+            for (String r : roles) {
+                parsed.add(parse(() -> AppRole.parse(r)));
+            }
+            AppUser user = parse(() -> new AppUsers(paths.appUsersFile()).add(name, parsed));
+            Applied applied = apply(paths);
+            String url = BrokerAddress.url(config.settings().broker(), user.name(), user.password());
+            if (output.json()) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("name", user.name());
+                out.put("roles", user.roleNames());
+                out.put("password", user.password());
+                out.put("url", url);
+                out.put("applied", applied.now());
+                out.put("message", applied.message());
+                output.printJson(System.out, out);
+            } else {
+                System.out.println("app user " + user.name() + " created with roles " + String.join(", ", user.roleNames()));
+                System.out.println("password: " + user.password());
+                System.out.println("URL for the app: " + url);
+                System.out.println("Keep the password now: kiam-ms does not show it again (to change it, remove the user and add it again).");
+                System.out.println(applied.message());
+            }
+            return applied.failed() ? KiamMsException.FAILURE : 0;
+        }
+    }
+
+    @Command(name = "list", description = "List the app users and their roles (never their passwords).",
+            footer = {"", "Examples:", "  kiam-ms users list", "  kiam-ms users list --json"})
+    static final class ListUsers implements Callable<Integer> {
+        @Mixin
+        InstanceOptions instance;
+
+        @Mixin
+        OutputOptions output;
+
+        @Override
+        public Integer call() throws IOException {
+            InstancePaths paths = instance.paths();
+            List<AppUser> users = new AppUsers(paths.appUsersFile()).list();
+            if (output.json()) {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                for (AppUser u : users) {
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("name", u.name());
+                    r.put("roles", u.roleNames());
+                    r.put("created", u.created());
+                    rows.add(r);
+                }
+                output.printJson(System.out, rows);
+            } else if (users.isEmpty()) {
+                System.out.println("no app users; add one with: kiam-ms users add NAME --allow ROLE");
+            } else {
+                int width = users.stream().mapToInt(u -> u.name().length()).max().orElse(4);
+                System.out.printf("%-" + width + "s  %-20s  %s%n", "NAME", "CREATED", "ROLES");
+                for (AppUser u : users) {
+                    System.out.printf("%-" + width + "s  %-20s  %s%n", u.name(), u.created(), String.join(", ", u.roleNames()));
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "remove", description = "Delete an app user; the running broker closes its connections at once.",
+            footer = {"", "Examples:", "  kiam-ms users remove sms-sender"})
+    static final class Remove implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME", description = "The user to delete (see 'kiam-ms users list').")
+        String name;
+
+        @Mixin
+        InstanceOptions instance;
+
+        @Mixin
+        OutputOptions output;
+
+        @Override
+        public Integer call() throws Exception {
+            InstancePaths paths = instance.paths();
+            managedBroker(instance, paths);
+            if (!new AppUsers(paths.appUsersFile()).remove(name)) {
+                throw new KiamMsException(KiamMsException.FAILURE, "there is no app user " + name + "; see 'kiam-ms users list'");
+            }
+            Applied applied = apply(paths);
+            if (output.json()) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("name", name);
+                out.put("removed", true);
+                out.put("applied", applied.now());
+                out.put("message", applied.message());
+                output.printJson(System.out, out);
+            } else {
+                System.out.println("app user " + name + " removed");
+                System.out.println(applied.message());
+            }
+            return applied.failed() ? KiamMsException.FAILURE : 0;
+        }
+    }
+
+    /** Whether a running broker took the change now; {@code failed} when it was running and refused it. */
+    private record Applied(boolean now, boolean failed, String message) {
+    }
+
+    /** Has a running appliance reload, so that its broker takes the users file as it is now. */
+    private static Applied apply(InstancePaths paths) throws IOException, InterruptedException {
+        if (!ReloadRequest.running(paths)) {
+            return new Applied(false, false, "kiam-ms is not running: the broker takes the change at the next 'kiam-ms start'");
+        }
+        ReloadRequest.Outcome outcome = ReloadRequest.send(paths);
+        if (outcome.record().path("brokerUsers").asText().equals("failed")) {
+            return new Applied(false, true, "the change is saved but the running broker did not take it: " + outcome.message());
+        }
+        return new Applied(true, false, "the running broker has taken the change; other connections were left open");
+    }
+
+    /** App users exist only on the broker kiam-ms runs itself. */
+    private static LoadedConfig managedBroker(InstanceOptions instance, InstancePaths paths) {
+        LoadedConfig config = instance.loadConfig(paths);
+        if (!config.settings().broker().embedded()) {
+            throw new KiamMsException(KiamMsException.CONFIG, "kiam-ms does not run the broker here (broker.embedded: false); "
+                    + "create app users on your own NATS servers instead");
+        }
+        return config;
+    }
+
+    private interface Parse<T> {
+        T get() throws IOException;
+    }
+
+    /** A bad name or role is a usage error (exit 2) with the reason in one line. */
+    private static <T> T parse(Parse<T> step) throws IOException {
+        try {
+            return step.get();
+        } catch (IllegalArgumentException e) {
+            throw new KiamMsException(KiamMsException.CONFIG, e.getMessage());
+        }
+    }
+}

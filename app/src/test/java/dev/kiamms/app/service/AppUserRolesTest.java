@@ -1,0 +1,239 @@
+package dev.kiamms.app.service;
+
+import dev.kiamms.app.broker.BrokerCredentials;
+import dev.kiamms.app.users.AppRole;
+import dev.kiamms.app.users.AppUser;
+import dev.kiamms.app.users.AppUsers;
+import dev.kiamms.bus.KrossIamClient;
+import dev.kiamms.protocol.Subjects;
+import dev.kiamms.testing.Await;
+
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.Subscription;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Each app role against the real broker: what it may receive or answer, and that everything
+ * else is refused. Every "cannot receive" check has a control subscriber that does receive the
+ * same message, so no check passes because nothing was sent.
+ */
+class AppUserRolesTest {
+
+    @TempDir
+    static Path dir;
+
+    static TestInstance instance;
+    static Appliance appliance;
+    static Map<String, AppUser> users;
+
+    @BeforeAll
+    static void start() throws IOException {
+        instance = new TestInstance(dir, "");
+        appliance = instance.appliance();
+        appliance.start();
+        // Added while running: the broker must take them by reloading, not by a restart.
+        AppUsers store = new AppUsers(instance.paths.appUsersFile());
+        users = Map.of(
+                "notices", store.add("notices", List.of(AppRole.parse("notice-reader"))),
+                "audits", store.add("audits", List.of(AppRole.parse("audit-reader"))),
+                "logs", store.add("logs", List.of(AppRole.parse("log-reader"))),
+                "pinger", store.add("pinger", List.of(AppRole.parse("action:ping"))));
+        Appliance.ReloadResult r = appliance.reload();
+        assertEquals(Appliance.BrokerUsers.RELOADED, r.brokerUsers(), r.message());
+    }
+
+    @AfterAll
+    static void stop() {
+        appliance.stop();
+    }
+
+    private static String url(String user) {
+        return "nats://" + user + ":" + users.get(user).password() + "@127.0.0.1:" + instance.port;
+    }
+
+    /** A connection that records the broker's permission errors. */
+    private static Connection connect(String url, List<String> errors) throws Exception {
+        return Nats.connect(new Options.Builder().server(url).maxReconnects(0).errorListener(new ErrorListener() {
+            @Override
+            public void errorOccurred(Connection conn, String error) {
+                errors.add(error);
+            }
+        }).build());
+    }
+
+    /** Published by KrossIAM on {@code subject}: received by {@code allowed}, refused to {@code denied}. */
+    private static void assertOnlyAllowedReceives(String subject, Connection allowed, String allowedPattern,
+                                                  Connection denied, String deniedPattern, List<String> deniedErrors) throws Exception {
+        Subscription yes = allowed.subscribe(allowedPattern);
+        Subscription no = denied.subscribe(deniedPattern);
+        allowed.flush(Duration.ofSeconds(2));
+        denied.flush(Duration.ofSeconds(2));
+        try (KrossIamClient kiam = KrossIamClient.connect(instance.url(BrokerCredentials.KIAM))) {
+            kiam.connection().publish(subject, "{}".getBytes(StandardCharsets.UTF_8));
+            kiam.flush(Duration.ofSeconds(2));
+        }
+        assertNotNull(yes.nextMessage(Duration.ofSeconds(3)), "the allowed user receives " + subject);
+        assertNull(no.nextMessage(Duration.ofMillis(300)), deniedPattern + " must not be readable");
+        Await.until(Duration.ofSeconds(3), () -> deniedErrors.stream()
+                        .anyMatch(e -> e.contains("Permissions Violation") && e.contains(deniedPattern)),
+                () -> "the broker refuses the subscription to " + deniedPattern + ": " + deniedErrors);
+        yes.unsubscribe();
+    }
+
+    @Test
+    void aNoticeReaderReadsNoticesButNotAuditsLogsOrActions() throws Exception {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        List<String> auditErrors = new CopyOnWriteArrayList<>();
+        try (Connection notices = connect(url("notices"), errors);
+             Connection audits = connect(url("audits"), auditErrors);
+             Connection logs = connect(url("logs"), new CopyOnWriteArrayList<>());
+             Connection tail = connect(instance.url(BrokerCredentials.TAIL), new CopyOnWriteArrayList<>())) {
+            assertOnlyAllowedReceives(Subjects.audit("accountaddemail"), audits, Subjects.AUDIT_PREFIX + ">",
+                    notices, Subjects.AUDIT_PREFIX + ">", errors);
+            assertOnlyAllowedReceives(Subjects.LOG, logs, Subjects.LOG, notices, Subjects.LOG, errors);
+            assertOnlyAllowedReceives(Subjects.action("ping"), tail, Subjects.ACTION_PREFIX + ">",
+                    notices, Subjects.ACTION_PREFIX + ">", errors);
+            // ...and what it is for:
+            assertOnlyAllowedReceives(Subjects.notice("signin"), notices, Subjects.NOTICE_PREFIX + ">",
+                    audits, Subjects.NOTICE_PREFIX + ">", auditErrors);
+        }
+    }
+
+    @Test
+    void anAuditReaderReadsAuditsButNotNoticesAndALogReaderOnlyLogs() throws Exception {
+        List<String> auditErrors = new CopyOnWriteArrayList<>();
+        List<String> logErrors = new CopyOnWriteArrayList<>();
+        try (Connection notices = connect(url("notices"), new CopyOnWriteArrayList<>());
+             Connection audits = connect(url("audits"), auditErrors);
+             Connection logs = connect(url("logs"), logErrors)) {
+            assertOnlyAllowedReceives(Subjects.notice("signin"), notices, Subjects.NOTICE_PREFIX + ">",
+                    audits, Subjects.NOTICE_PREFIX + ">", auditErrors);
+            assertOnlyAllowedReceives(Subjects.notice("signout"), notices, Subjects.NOTICE_PREFIX + ">",
+                    logs, Subjects.NOTICE_PREFIX + ">", logErrors);
+            assertOnlyAllowedReceives(Subjects.audit("accountaddemail"), audits, Subjects.AUDIT_PREFIX + ">",
+                    logs, Subjects.AUDIT_PREFIX + ">", logErrors);
+        }
+    }
+
+    @Test
+    void noAppUserReadsAnInboxOrPublishesAsKrossIam() throws Exception {
+        for (String name : users.keySet()) {
+            List<String> errors = new CopyOnWriteArrayList<>();
+            try (Connection app = connect(url(name), errors);
+                 Connection watch = connect(instance.url(BrokerCredentials.TAIL), new CopyOnWriteArrayList<>())) {
+                Subscription everything = watch.subscribe(Subjects.ALL);
+                watch.flush(Duration.ofSeconds(2));
+                app.subscribe(Subjects.INBOX_PREFIX + ".>");
+                app.subscribe("_INBOX.>");
+                for (String subject : List.of(Subjects.action("iplocation"), Subjects.notice("signin"),
+                        Subjects.audit("accountaddemail"), Subjects.LOG)) {
+                    app.publish(subject, "{}".getBytes(StandardCharsets.UTF_8));
+                }
+                boolean answers = users.get(name).answers();
+                if (!answers) {
+                    app.publish(Subjects.INBOX_PREFIX + ".abc.1", "{}".getBytes(StandardCharsets.UTF_8));
+                }
+                app.flush(Duration.ofSeconds(2));
+                assertNull(everything.nextMessage(Duration.ofMillis(500)), name + " must not publish on kiam.console.>");
+                int refusals = answers ? 6 : 7;
+                Await.until(Duration.ofSeconds(3), () -> errors.stream().filter(e -> e.contains("Permissions Violation")).count() >= refusals,
+                        () -> name + ": two inbox subscriptions and every publication refused: " + errors);
+                assertTrue(errors.stream().anyMatch(e -> e.contains(Subjects.INBOX_PREFIX + ".>")), errors.toString());
+            }
+        }
+    }
+
+    @Test
+    void anActionResponderAnswersOnlyItsActionAndOnlyInKiamMsQueueGroup() throws Exception {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        try (Connection pinger = connect(url("pinger"), errors);
+             KrossIamClient kiam = KrossIamClient.connect(instance.url(BrokerCredentials.KIAM))) {
+            pinger.subscribe(Subjects.action("ping"));
+            pinger.subscribe(Subjects.action("ping"), "another-group");
+            pinger.subscribe(Subjects.action("iplocation"), "kiam-ms");
+            pinger.flush(Duration.ofSeconds(2));
+            Await.until(Duration.ofSeconds(3), () -> errors.stream().filter(e -> e.contains("Permissions Violation")).count() >= 3,
+                    () -> "a plain subscription, another queue group and another action are refused: " + errors);
+
+            pinger.createDispatcher(m -> pinger.publish(m.getReplyTo(), "pong".getBytes(StandardCharsets.UTF_8)))
+                    .subscribe(Subjects.action("ping"), "kiam-ms");
+            pinger.flush(Duration.ofSeconds(2));
+            byte[] answer = kiam.connection().request(Subjects.action("ping"), new byte[0], Duration.ofSeconds(5)).getData();
+            assertEquals("pong", new String(answer, StandardCharsets.UTF_8), "answering in kiam-ms's queue group works");
+        }
+    }
+
+    @Test
+    void theTailUserReadsEverythingAndPublishesNothing() throws Exception {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        try (Connection tail = connect(instance.url(BrokerCredentials.TAIL), errors)) {
+            tail.publish(Subjects.notice("signin"), new byte[0]);
+            tail.subscribe(Subjects.INBOX_PREFIX + ".>");
+            tail.flush(Duration.ofSeconds(2));
+            Await.until(Duration.ofSeconds(3), () -> errors.stream().filter(e -> e.contains("Permissions Violation")).count() >= 2,
+                    () -> "publishing and reading inboxes are refused: " + errors);
+        }
+    }
+
+    @Test
+    void aRemovedUserIsDisconnectedAndRefusedWhileOthersStayConnected() throws Exception {
+        AppUsers store = new AppUsers(instance.paths.appUsersFile());
+        AppUser leaving = store.add("leaving", List.of(AppRole.parse("notice-reader")));
+        assertEquals(Appliance.BrokerUsers.RELOADED, appliance.reload().brokerUsers());
+        String leavingUrl = "nats://leaving:" + leaving.password() + "@127.0.0.1:" + instance.port;
+        List<ConnectionListener.Events> stayingEvents = new CopyOnWriteArrayList<>();
+        try (Connection gone = connect(leavingUrl, new CopyOnWriteArrayList<>());
+             Connection staying = Nats.connect(new Options.Builder().server(url("notices"))
+                     .connectionListener((c, e) -> stayingEvents.add(e)).build())) {
+            Subscription notices = staying.subscribe(Subjects.NOTICE_PREFIX + ">");
+            staying.flush(Duration.ofSeconds(2));
+
+            assertTrue(store.remove("leaving"));
+            Appliance.ReloadResult r = appliance.reload();
+            assertEquals(Appliance.BrokerUsers.RELOADED, r.brokerUsers(), r.message());
+
+            Await.until(Duration.ofSeconds(5), () -> gone.getStatus() != Connection.Status.CONNECTED,
+                    () -> "the broker closes the removed user's connection: " + gone.getStatus());
+            assertThrows(IOException.class, () -> Nats.connect(new Options.Builder().server(leavingUrl).maxReconnects(0).build()));
+
+            try (KrossIamClient kiam = KrossIamClient.connect(instance.url(BrokerCredentials.KIAM))) {
+                kiam.connection().publish(Subjects.notice("signin"), "{}".getBytes(StandardCharsets.UTF_8));
+                kiam.flush(Duration.ofSeconds(2));
+            }
+            assertNotNull(notices.nextMessage(Duration.ofSeconds(3)), "the remaining user still receives");
+            assertEquals(Connection.Status.CONNECTED, staying.getStatus());
+            assertFalse(stayingEvents.contains(ConnectionListener.Events.DISCONNECTED), stayingEvents.toString());
+        }
+    }
+
+    @Test
+    void theUsersFileIsOwnerOnlyAndTheBrokerConfigurationNamesTheRoles() throws Exception {
+        assertTrue(dev.kiamms.files.OwnerOnlyFiles.isOwnerOnly(instance.paths.appUsersFile()));
+        String conf = Files.readString(instance.paths.natsConfigFile());
+        assertTrue(conf.contains("\"kiam.console.action.ping kiam-ms\""), conf.lines().filter(l -> l.contains("pinger")).toList().toString());
+    }
+}
