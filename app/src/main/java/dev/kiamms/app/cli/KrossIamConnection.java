@@ -40,22 +40,32 @@ public final class KrossIamConnection {
         if (url != null) {
             return connect(url, null);
         }
-        Settings.TlsSettings tls = config.settings().broker().tls();
-        return connect(applianceUrl(paths, config),
-                tls == null ? null : BrokerTls.trusting(config.resolve(tls.trustFile(), paths.confDir())));
+        return connect(applianceUrl(paths, config, BrokerCredentials.KIAM, "KrossIAM's"), applianceTls(paths, config));
     }
 
-    private static String applianceUrl(InstancePaths paths, LoadedConfig config) {
+    /**
+     * The URL of this appliance's broker with the password of one of kiam-ms's own users.
+     *
+     * @param whose whose credentials {@code --url} must carry on an external broker, for the error message
+     */
+    static String applianceUrl(InstancePaths paths, LoadedConfig config, String user, String whose) {
         if (!config.settings().broker().embedded()) {
             throw new KiamMsException(KiamMsException.CONFIG, "kiam-ms uses an external broker (broker.embedded: false); "
-                    + "give its URL with KrossIAM's credentials: --url nats://user:password@host:4222");
+                    + "give its URL with " + whose + " credentials: --url nats://user:password@host:4222");
         }
         try {
-            String password = BrokerCredentials.read(paths.credentialsFile()).password(BrokerCredentials.KIAM);
-            return BrokerAddress.url(config.settings().broker(), BrokerCredentials.KIAM, password);
-        } catch (IOException e) {
-            throw new KiamMsException(KiamMsException.FAILURE, "cannot read the broker credentials: " + e.getMessage());
+            String password = BrokerCredentials.read(paths.credentialsFile()).password(user);
+            return BrokerAddress.url(config.settings().broker(), user, password);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new KiamMsException(KiamMsException.FAILURE, "cannot read the broker credentials: " + e.getMessage()
+                    + "; start kiam-ms once (it creates them)");
         }
+    }
+
+    /** Trust for this appliance's TLS certificate; null when its broker speaks plain NATS. */
+    static SSLContext applianceTls(InstancePaths paths, LoadedConfig config) {
+        Settings.TlsSettings tls = config.settings().broker().tls();
+        return tls == null ? null : BrokerTls.trusting(config.resolve(tls.trustFile(), paths.confDir()));
     }
 
     private static KrossIamClient connect(String url, SSLContext tls) {
