@@ -14,7 +14,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import dev.kiamms.files.OwnerOnlyFiles;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +42,8 @@ public final class UsersCommand {
 
     @Command(name = "add", description = "Create an app user with a generated password, shown only this once, and let the running broker accept it.",
             footer = {"", "Examples:", "  kiam-ms users add sms-sender --allow notice-reader",
-                    "  kiam-ms users add audit-archive --allow audit-reader,log-reader --json"})
+                    "  kiam-ms users add audit-archive --allow audit-reader,log-reader --json",
+                    "  kiam-ms users add geo-app --allow action:iplocation --env-file /etc/geo-app/nats.env"})
     static final class Add implements Callable<Integer> {
         @Parameters(paramLabel = "NAME", description = "User name: letters, digits, '.', '_' or '-'.")
         String name;
@@ -45,6 +51,11 @@ public final class UsersCommand {
         @Option(names = "--allow", paramLabel = "ROLE", split = ",", required = true,
                 description = "Roles, repeated or comma-separated: " + AppRole.CHOICES + ".")
         List<String> roles = new ArrayList<>();
+
+        @Option(names = "--env-file", paramLabel = "FILE",
+                description = "Also write NATS_URL=<the app's URL with its password> to FILE, owner-only, for the app to read "
+                        + "(e.g. systemd's EnvironmentFile=). FILE must not exist yet.")
+        Path envFile;
 
         @Mixin
         InstanceOptions instance;
@@ -56,6 +67,9 @@ public final class UsersCommand {
         public Integer call() throws Exception {
             InstancePaths paths = instance.paths();
             LoadedConfig config = managedBroker(instance, paths);
+            if (envFile != null && Files.exists(envFile)) {
+                throw new KiamMsException(KiamMsException.CONFIG, envFile + " exists already; name a new file for --env-file");
+            }
             List<AppRole> parsed = new ArrayList<>();
             for (String r : roles) {
                 parsed.add(parse(() -> AppRole.parse(r)));
@@ -63,19 +77,23 @@ public final class UsersCommand {
             AppUser user = parse(() -> new AppUsers(paths.appUsersFile()).add(name, parsed));
             Applied applied = apply(paths);
             String url = BrokerAddress.url(config.settings().broker(), user.name(), user.password());
+            if (envFile != null) {
+                OwnerOnlyFiles.write(envFile.toAbsolutePath(), ("NATS_URL=" + url + "\n").getBytes(StandardCharsets.UTF_8));
+            }
             if (output.json()) {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("name", user.name());
                 out.put("roles", user.roleNames());
                 out.put("password", user.password());
                 out.put("url", url);
+                out.put("envFile", envFile == null ? null : envFile.toString());
                 out.put("applied", applied.now());
                 out.put("message", applied.message());
                 output.printJson(System.out, out);
             } else {
                 System.out.println("app user " + user.name() + " created with roles " + String.join(", ", user.roleNames()));
                 System.out.println("password: " + user.password());
-                System.out.println("URL for the app: " + url);
+                System.out.println("URL for the app: " + url + (envFile == null ? "" : " (also in " + envFile + ", owner-only)"));
                 System.out.println("Keep the password now: kiam-ms does not show it again (to change it, remove the user and add it again).");
                 System.out.println(applied.message());
             }

@@ -69,7 +69,15 @@ class UsersCommandTest {
         Path file = dir.resolve("data/broker/app-users.json");
         assertTrue(OwnerOnlyFiles.isOwnerOnly(file));
 
-        assertEquals(0, run("users", "add", "geo-app", "--allow", "action:iplocation,log-reader").exit());
+        Path env = dir.resolve("geo-app.env");
+        Run geo = run("users", "add", "geo-app", "--allow", "action:iplocation,log-reader", "--env-file", env.toString());
+        assertEquals(0, geo.exit(), geo.err());
+        assertTrue(OwnerOnlyFiles.isOwnerOnly(env));
+        String envLine = Files.readString(env).strip();
+        assertTrue(envLine.startsWith("NATS_URL=nats://geo-app:") && geo.out().contains(envLine.substring("NATS_URL=".length())),
+                envLine + " vs " + geo.out());
+        Run again = run("users", "add", "other", "--allow", "log-reader", "--env-file", env.toString());
+        assertEquals(2, again.exit(), "an existing env file is never overwritten");
         Run list = run("users", "list");
         assertEquals(0, list.exit(), list.err());
         assertTrue(list.out().contains("sms-sender") && list.out().contains("notice-reader"), list.out());
