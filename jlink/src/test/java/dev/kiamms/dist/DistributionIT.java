@@ -200,6 +200,37 @@ class DistributionIT {
         assertEquals(1, r.err.strip().lines().count(), "one line: " + r.err);
     }
 
+    /** The README's hand-over example, run as it is written, in the distribution folder. */
+    @Test
+    void theReadmeWorkedExampleRunsAsWritten() throws Exception {
+        String readme = Files.readString(Path.of(System.getProperty("kiamms.root"), "README.md"));
+        int begin = readme.indexOf("<!-- worked-example:begin -->");
+        int end = readme.indexOf("<!-- worked-example:end -->");
+        assertTrue(begin >= 0 && end > begin, "the README marks its worked example");
+        String script = readme.substring(begin, end).lines().filter(l -> !l.startsWith("```") && !l.startsWith("<!--"))
+                .collect(java.util.stream.Collectors.joining("\n"));
+        // The example uses the distribution's own conf/kiam-ms.yaml and data/: give that file the test's ports.
+        Path shipped = home.resolve("conf/kiam-ms.yaml");
+        Files.writeString(shipped, Files.readString(shipped) + "\n" + Files.readString(config));
+        config = shipped;
+        start();
+
+        ProcessBuilder pb = new ProcessBuilder("bash", "-e", "-c", script).directory(home.toFile());
+        Process p = pb.start();
+        started.add(p);
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the example finishes");
+        String text = "stdout: " + out.get() + "\nstderr: " + err.get();
+        assertEquals(0, p.exitValue(), text);
+        int appAnswer = out.get().indexOf("Our own answer");
+        assertTrue(appAnswer >= 0, "the app answered while iplocation was handed over: " + text);
+        assertTrue(out.get().indexOf("London", appAnswer) > appAnswer, "kiam-ms answered again after the hand-back: " + text);
+        assertTrue(err.get().contains("iplocation-responder: answered 81.2.69.142"), text);
+        assertFalse(Files.exists(home.resolve("geo-app.env")));
+        assertFalse(Files.readString(home.resolve("data/broker/app-users.json")).contains("geo-app"));
+    }
+
     // --- helpers -------------------------------------------------------------------------------
 
     /** Starts {@code bin/kiam-ms start} and waits for its ready line. */
