@@ -1,14 +1,7 @@
 package dev.kiamms.iplocation;
 
 import com.maxmind.db.CHMCache;
-import com.maxmind.db.Metadata;
-import com.maxmind.geoip2.DatabaseReader;
-import com.maxmind.geoip2.exception.GeoIp2Exception;
-import com.maxmind.geoip2.model.CityResponse;
-import com.maxmind.geoip2.model.CountryResponse;
-import com.maxmind.geoip2.record.Continent;
-import com.maxmind.geoip2.record.Country;
-import com.maxmind.geoip2.record.Location;
+import com.maxmind.db.Reader;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -20,19 +13,18 @@ import java.util.Optional;
 
 /**
  * A MaxMind database (.mmdb, City or Country edition), opened once, memory-mapped and with a
- * decoded-node cache, and shared by every request thread.
+ * decoded-node cache, and shared by every request thread. Read with MaxMind's own low-level
+ * reader (maxmind-db, which geoip2 brings) into {@link GeoIpRecord}, so that a lookup decodes
+ * only what the reply needs.
  */
 public final class GeoIpDatabase implements Closeable {
 
     private final Path path;
-    private final DatabaseReader reader;
-    private final boolean hasCities;
+    private final Reader reader;
 
-    private GeoIpDatabase(Path path, DatabaseReader reader) {
+    private GeoIpDatabase(Path path, Reader reader) {
         this.path = path;
         this.reader = reader;
-        this.hasCities = reader.metadata().databaseType().contains("City")
-                || reader.metadata().databaseType().contains("Enterprise");
     }
 
     /** @throws IOException with a message naming the file and the problem */
@@ -44,8 +36,8 @@ public final class GeoIpDatabase implements Closeable {
             throw new IOException("GeoIP database " + path + " is not readable by this user; fix its permissions");
         }
         try {
-            DatabaseReader reader = new DatabaseReader.Builder(path.toFile()).withCache(new CHMCache()).build();
-            String type = reader.metadata().databaseType();
+            Reader reader = new Reader(path.toFile(), new CHMCache());
+            String type = reader.getMetadata().databaseType();
             if (!type.contains("City") && !type.contains("Country") && !type.contains("Enterprise")) {
                 reader.close();
                 throw new IOException("GeoIP database " + path + " is a " + type
@@ -65,41 +57,35 @@ public final class GeoIpDatabase implements Closeable {
     }
 
     public String type() {
-        return reader.metadata().databaseType();
+        return reader.getMetadata().databaseType();
     }
 
     public Instant buildTime() {
-        Metadata m = reader.metadata();
-        return m.buildTime();
+        return reader.getMetadata().buildTime();
     }
 
     /** @return the location, or empty when the database has no entry for the address */
     public Optional<IpLocation> locate(InetAddress address, String locale) throws IOException {
-        try {
-            if (hasCities) {
-                Optional<CityResponse> found = reader.tryCity(address);
-                return found.map(r -> toLocation(r.continent(), r.country(), LocalizedNames.pick(r.city().names(), locale),
-                        r.location(), locale));
-            }
-            Optional<CountryResponse> found = reader.tryCountry(address);
-            return found.map(r -> toLocation(r.continent(), r.country(), "", null, locale));
-        } catch (GeoIp2Exception e) {
-            throw new IOException(e.getMessage(), e);
-        }
+        GeoIpRecord found = reader.get(address, GeoIpRecord.class);
+        return found == null ? Optional.empty() : Optional.of(toLocation(found, locale));
     }
 
-    private static IpLocation toLocation(Continent continent, Country country, String city, Location location,
-                                         String locale) {
+    private static IpLocation toLocation(GeoIpRecord r, String locale) {
+        GeoIpRecord.Location location = r.location();
         Double lon = location == null ? null : location.longitude();
         Double lat = location == null ? null : location.latitude();
         String zone = location == null ? null : location.timeZone();
         return new IpLocation(
-                continent == null ? "" : LocalizedNames.pick(continent.names(), locale),
-                country == null ? "" : LocalizedNames.pick(country.names(), locale),
-                city,
+                name(r.continent(), locale),
+                name(r.country(), locale),
+                name(r.city(), locale),
                 lon == null ? 0.0 : lon,
                 lat == null ? 0.0 : lat,
                 zone == null ? "" : zone);
+    }
+
+    private static String name(GeoIpRecord.Named place, String locale) {
+        return place == null ? "" : LocalizedNames.pick(place.names(), locale);
     }
 
     @Override
