@@ -19,18 +19,19 @@ public final class LocalizedNames {
         }
         if (locale != null && !locale.isBlank()) {
             String wanted = locale.trim().replace('_', '-');
-            String language = languageOf(wanted);
+            int languageLength = languageLength(wanted);
             String sameLanguage = null;
             for (Map.Entry<String, String> e : names.entrySet()) {
                 String key = e.getKey();
                 if (key.equalsIgnoreCase(wanted)) {
                     return e.getValue();
                 }
-                if (sameLanguage == null && languageOf(key).equals(language)) {
+                if (sameLanguage == null && languageLength(key) == languageLength
+                        && key.regionMatches(true, 0, wanted, 0, languageLength)) {
                     sameLanguage = e.getValue();
                 }
             }
-            String plain = names.get(language);
+            String plain = names.get(wanted.substring(0, languageLength).toLowerCase(Locale.ROOT));
             if (plain != null) {
                 return plain;
             }
@@ -41,8 +42,9 @@ public final class LocalizedNames {
         return names.getOrDefault("en", "");
     }
 
-    private static String languageOf(String locale) {
+    /** The length of a locale's language part ({@code zh} of {@code zh-CN}): compared in place, as this runs per request. */
+    private static int languageLength(String locale) {
         int dash = locale.indexOf('-');
-        return (dash < 0 ? locale : locale.substring(0, dash)).toLowerCase(Locale.ROOT);
+        return dash < 0 ? locale.length() : dash;
     }
 }

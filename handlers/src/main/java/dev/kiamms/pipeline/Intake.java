@@ -1,10 +1,10 @@
 package dev.kiamms.pipeline;
 
+import dev.kiamms.protocol.BoundRequest;
 import dev.kiamms.protocol.DecodeResult;
 import dev.kiamms.protocol.Envelope;
 import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.EnvelopeValidator;
-import dev.kiamms.protocol.PayloadException;
 import dev.kiamms.protocol.Rejection;
 import dev.kiamms.protocol.ReplyCode;
 
@@ -56,23 +56,43 @@ public final class Intake {
      *                       stored audit is judged by how old it was when it arrived
      */
     public <P> Outcome<P> read(String subject, byte[] body, Class<P> payloadType, long receivedMicros) {
+        if (payloadType != JsonNode.class) {
+            return readBound(subject, body, payloadType, receivedMicros);
+        }
         DecodeResult decoded = codec.decode(body);
         if (decoded instanceof DecodeResult.Malformed m) {
-            return new Refused<>(m.reqid(), new Rejection(ReplyCode.GENERAL_ERROR, "malformed message: " + m.reason()));
+            return malformed(m);
         }
         Envelope envelope = ((DecodeResult.Decoded) decoded).envelope();
         Optional<Rejection> invalid = validator.check(envelope, receivedMicros);
         if (invalid.isPresent()) {
             return new Refused<>(envelope.reqid(), invalid.get());
         }
-        P payload;
-        try {
-            payload = payloadType == JsonNode.class
-                    ? payloadType.cast(envelope.payload())
-                    : codec.decodePayload(envelope.payload(), payloadType);
-        } catch (PayloadException e) {
-            return new Refused<>(envelope.reqid(), new Rejection(ReplyCode.GENERAL_ERROR, e.getMessage()));
+        return new Accepted<>(payloadType.cast(envelope.payload()), context(subject, envelope));
+    }
+
+    /** A record payload: bound while the body is read, with no JSON tree in between. */
+    private <P> Outcome<P> readBound(String subject, byte[] body, Class<P> payloadType, long receivedMicros) {
+        BoundRequest<P> bound = codec.decode(body, payloadType);
+        if (bound.malformed() != null) {
+            return malformed(bound.malformed());
         }
-        return new Accepted<>(payload, new MessageContext(subject, envelope.reqid(), envelope.timeMicros()));
+        Envelope envelope = bound.envelope();
+        Optional<Rejection> invalid = validator.check(envelope, receivedMicros);
+        if (invalid.isPresent()) {
+            return new Refused<>(envelope.reqid(), invalid.get());
+        }
+        if (bound.payloadError() != null) {
+            return new Refused<>(envelope.reqid(), new Rejection(ReplyCode.GENERAL_ERROR, bound.payloadError().getMessage()));
+        }
+        return new Accepted<>(bound.payload(), context(subject, envelope));
+    }
+
+    private static <P> Outcome<P> malformed(DecodeResult.Malformed m) {
+        return new Refused<>(m.reqid(), new Rejection(ReplyCode.GENERAL_ERROR, "malformed message: " + m.reason()));
+    }
+
+    private static MessageContext context(String subject, Envelope envelope) {
+        return new MessageContext(subject, envelope.reqid(), envelope.timeMicros());
     }
 }

@@ -29,6 +29,7 @@ public final class EnvelopeCodec {
 
     private final ObjectMapper mapper;
     private final ObjectWriter replyWriter;
+    private final PayloadBinder binder;
 
     public EnvelopeCodec() {
         this.mapper = JsonMapper.builder()
@@ -45,6 +46,7 @@ public final class EnvelopeCodec {
                         .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
                 .build();
         this.replyWriter = mapper.writerFor(Reply.class);
+        this.binder = new PayloadBinder(mapper);
     }
 
     public ObjectMapper mapper() {
@@ -86,6 +88,15 @@ public final class EnvelopeCodec {
                 time == null ? 0L : time.longValue(),
                 reqidText,
                 payload));
+    }
+
+    /**
+     * Reads a request and binds its payload to {@code type} in one pass, with the same rules and
+     * messages as {@link #decode(byte[])} followed by {@link #decodePayload}: the fast path for
+     * requests whose payload is a record.
+     */
+    public <T> BoundRequest<T> decode(byte[] body, Class<T> type) {
+        return binder.read(body, type);
     }
 
     /** The request id of a body, if one can be read at all: for log lines about messages that are dropped. */
@@ -151,7 +162,7 @@ public final class EnvelopeCodec {
         return null;
     }
 
-    private static String describe(MismatchedInputException e) {
+    static String describe(MismatchedInputException e) {
         String path = e.getPath().stream()
                 .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
                 .collect(Collectors.joining("."));
@@ -183,7 +194,7 @@ public final class EnvelopeCodec {
         return "an object";
     }
 
-    private static String firstLine(Exception e) {
+    static String firstLine(Exception e) {
         String m = e instanceof JsonMappingException j ? j.getOriginalMessage() : e.getMessage();
         if (m == null) {
             return e.getClass().getSimpleName();

@@ -19,7 +19,12 @@ public final class EnvelopeValidator {
      */
     public static final Duration MAX_FUTURE_SKEW = Duration.ofSeconds(5);
 
+    /** The last version text seen and what it parsed to: every request of a client carries the same one. */
+    private record Parsed(String text, Optional<ProtocolVersion> version) {
+    }
+
     private final ProtocolVersion server;
+    private volatile Parsed lastVersion = new Parsed("", Optional.empty());
     private final long maxAgeMicros;
     private final long maxSkewMicros;
 
@@ -38,7 +43,7 @@ public final class EnvelopeValidator {
         if (version == null || version.isBlank()) {
             return reject(ReplyCode.VERSION_INCOMPATIBLE, "version missing; this server speaks " + expected());
         }
-        Optional<ProtocolVersion> parsed = ProtocolVersion.parse(version);
+        Optional<ProtocolVersion> parsed = parse(version);
         if (parsed.isEmpty()) {
             return reject(ReplyCode.VERSION_INCOMPATIBLE,
                     "version '" + version + "' is not a semantic version; this server speaks " + expected());
@@ -66,6 +71,17 @@ public final class EnvelopeValidator {
             return reject(ReplyCode.REQID_MISSING, "reqid missing");
         }
         return Optional.empty();
+    }
+
+    /** {@link ProtocolVersion#parse}, without running the pattern again for the same text. */
+    private Optional<ProtocolVersion> parse(String version) {
+        Parsed last = lastVersion;
+        if (last.text().equals(version)) {
+            return last.version();
+        }
+        Optional<ProtocolVersion> parsed = ProtocolVersion.parse(version);
+        lastVersion = new Parsed(version, parsed);
+        return parsed;
     }
 
     private String expected() {

@@ -1,0 +1,162 @@
+package dev.kiamms.protocol;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DatabindException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+
+import java.io.IOException;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Reads a request body in one pass: the envelope's fields as {@link EnvelopeCodec#decode(byte[])}
+ * reads them (same rules, same messages), and the payload bound straight from the parser into its
+ * record type, with no JSON tree in between. On the hot path this halves the work and the garbage of
+ * reading a request. Thread-safe.
+ */
+final class PayloadBinder {
+
+    private static final String VERSION = "version";
+    private static final String TIME = "time";
+    private static final String REQID = "reqid";
+    private static final String PAYLOAD = "payload";
+
+    private final ObjectMapper mapper;
+    /** One prepared reader per payload type: building one looks up the deserializer each time. */
+    private final ConcurrentHashMap<Class<?>, ObjectReader> readers = new ConcurrentHashMap<>();
+
+    PayloadBinder(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** A field as read: absent or null ({@code value} null), a value of the right kind, or the wrong kind. */
+    private static final class Field {
+        Object value;
+        boolean wrongKind;
+        boolean seen;
+        boolean exact;
+    }
+
+    <T> BoundRequest<T> read(byte[] body, Class<T> type) {
+        Field version = new Field();
+        Field time = new Field();
+        Field reqid = new Field();
+        Field payload = new Field();
+        PayloadException payloadError = null;
+        try (JsonParser p = mapper.createParser(body)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                return BoundRequest.malformed(null, "body is empty; expected a JSON object");
+            }
+            if (first != JsonToken.START_OBJECT) {
+                return BoundRequest.malformed(null, "body is a JSON " + kind(first)
+                        + ", expected an object with version, time, reqid and payload");
+            }
+            JsonStreamContext envelope = p.getParsingContext();
+            for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+                JsonToken token = p.nextToken();
+                if (matches(name, PAYLOAD, payload)) {
+                    payloadError = null;
+                    payload.value = null;
+                    if (token == JsonToken.START_OBJECT) {
+                        try {
+                            payload.value = reader(type).readValue(p);
+                        } catch (MismatchedInputException e) {
+                            payloadError = new PayloadException(EnvelopeCodec.describe(e));
+                        } catch (DatabindException e) {
+                            if (e.getCause() instanceof StreamReadException broken) {
+                                throw broken; // bad JSON inside the payload: the whole body is malformed
+                            }
+                            payloadError = new PayloadException("payload invalid: " + EnvelopeCodec.firstLine(e));
+                        } catch (IllegalArgumentException e) {
+                            payloadError = new PayloadException("payload invalid: " + EnvelopeCodec.firstLine(e));
+                        }
+                        skipTo(p, envelope);
+                    } else if (token != JsonToken.VALUE_NULL) {
+                        payloadError = new PayloadException("payload must be a JSON object");
+                        p.skipChildren();
+                    }
+                } else if (matches(name, REQID, reqid)) {
+                    take(reqid, token == JsonToken.VALUE_STRING ? p.getText() : null, token, p);
+                } else if (matches(name, VERSION, version)) {
+                    take(version, token == JsonToken.VALUE_STRING ? p.getText() : null, token, p);
+                } else if (matches(name, TIME, time)) {
+                    boolean isLong = token == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER;
+                    take(time, isLong ? p.getLongValue() : null, token, p);
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            return BoundRequest.malformed(null, "body is not valid JSON: " + EnvelopeCodec.firstLine(e));
+        }
+        String reqidText = reqid.wrongKind ? null : (String) reqid.value;
+        if (reqid.wrongKind) {
+            return BoundRequest.malformed(null, "field 'reqid' must be a string");
+        }
+        if (version.wrongKind) {
+            return BoundRequest.malformed(reqidText, "field 'version' must be a string such as \"0.1.1\"");
+        }
+        if (time.wrongKind) {
+            return BoundRequest.malformed(reqidText, "field 'time' must be an integer (microseconds since the Unix epoch)");
+        }
+        if (payload.value == null && payloadError == null) {
+            payloadError = new PayloadException("payload missing");
+        }
+        Envelope fields = new Envelope((String) version.value, time.value == null ? 0L : (Long) time.value, reqidText, null);
+        return new BoundRequest<>(null, fields, type.cast(payload.value), payloadError);
+    }
+
+    /**
+     * Whether a field name is the wanted key, as the JSON tree lookup decided: the exact name always
+     * (the last one wins), another case only when it is the first of that key and no exact one came.
+     */
+    private static boolean matches(String name, String key, Field field) {
+        if (name.equals(key)) {
+            field.exact = true;
+            field.seen = true;
+            return true;
+        }
+        if (field.seen || !name.equalsIgnoreCase(key)) {
+            return false;
+        }
+        field.seen = true;
+        return true;
+    }
+
+    /** Records a scalar field: null and absent are the same; anything but the right kind is wrong. */
+    private static void take(Field field, Object value, JsonToken token, JsonParser p) throws IOException {
+        field.value = value;
+        field.wrongKind = value == null && token != JsonToken.VALUE_NULL;
+        p.skipChildren();
+    }
+
+    /** After a payload that failed to bind, part of it is still unread: move on to the envelope's next field. */
+    private static void skipTo(JsonParser p, JsonStreamContext envelope) throws IOException {
+        while (p.getParsingContext() != envelope) {
+            if (p.nextToken() == null) {
+                return;
+            }
+        }
+    }
+
+    private ObjectReader reader(Class<?> type) {
+        ObjectReader r = readers.get(type); // the common case: no lambda
+        return r != null ? r : readers.computeIfAbsent(type, mapper::readerFor);
+    }
+
+    private static String kind(JsonToken token) {
+        return switch (token) {
+            case START_ARRAY -> "array";
+            case VALUE_STRING -> "string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+            case VALUE_TRUE, VALUE_FALSE -> "boolean";
+            case VALUE_NULL -> "null";
+            default -> token.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+}
