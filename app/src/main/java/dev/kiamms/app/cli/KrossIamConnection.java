@@ -69,12 +69,21 @@ public final class KrossIamConnection {
     }
 
     private static KrossIamClient connect(String url, SSLContext tls) {
+        Options.Builder options = KrossIamClient.options(url).maxReconnects(0);
+        if (tls != null) {
+            options.sslContext(tls);
+        }
+        return explained(url, () -> KrossIamClient.connect(options.build()));
+    }
+
+    interface Connect<T> {
+        T open() throws IOException, InterruptedException;
+    }
+
+    /** Opens a connection to {@code url}; a failure becomes one line that says what to check. */
+    static <T> T explained(String url, Connect<T> connect) {
         try {
-            Options.Builder options = KrossIamClient.options(url).maxReconnects(0);
-            if (tls != null) {
-                options.sslContext(tls);
-            }
-            return KrossIamClient.connect(options.build());
+            return connect.open();
         } catch (IOException e) {
             throw new KiamMsException(KiamMsException.NOT_RUNNING, "cannot connect to the broker at " + BrokerAddress.mask(url) + ": "
                     + e.getMessage() + "; is kiam-ms running ('kiam-ms status')?");

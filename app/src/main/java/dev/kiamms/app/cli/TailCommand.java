@@ -17,7 +17,6 @@ import io.nats.client.ConnectionListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
@@ -94,22 +93,14 @@ public final class TailCommand implements Callable<Integer> {
     }
 
     private static Connection connect(String url, SSLContext tls) {
-        try {
-            Options.Builder options = new Options.Builder().server(url).connectionName("kiam-ms tail")
-                    .maxReconnects(-1).reconnectWait(Duration.ofMillis(500))
-                    .connectionListener(TailCommand::report)
-                    .errorListener(new dev.kiamms.bus.QuietErrorListener("kiamms.tail"));
-            if (tls != null) {
-                options.sslContext(tls);
-            }
-            return Nats.connect(options.build());
-        } catch (IOException e) {
-            throw new KiamMsException(KiamMsException.NOT_RUNNING, "cannot connect to the broker at " + BrokerAddress.mask(url) + ": "
-                    + e.getMessage() + "; is kiam-ms running ('kiam-ms status')?");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KiamMsException(KiamMsException.FAILURE, "interrupted");
+        Options.Builder options = new Options.Builder().server(url).connectionName("kiam-ms tail")
+                .maxReconnects(-1).reconnectWait(Duration.ofMillis(500))
+                .connectionListener(TailCommand::report)
+                .errorListener(new dev.kiamms.bus.QuietErrorListener("kiamms.tail"));
+        if (tls != null) {
+            options.sslContext(tls);
         }
+        return KrossIamConnection.explained(url, () -> Nats.connect(options.build()));
     }
 
     private static void report(Connection c, ConnectionListener.Events event) {
