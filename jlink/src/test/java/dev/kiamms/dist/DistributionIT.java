@@ -227,6 +227,7 @@ class DistributionIT {
         assertTrue(appAnswer >= 0, "the app answered while iplocation was handed over: " + text);
         assertTrue(out.get().indexOf("London", appAnswer) > appAnswer, "kiam-ms answered again after the hand-back: " + text);
         assertTrue(err.get().contains("iplocation-responder: answered 81.2.69.142"), text);
+        assertTrue(out.get().contains("geo-app (1) connected"), "status showed the app: " + text);
         assertFalse(Files.exists(home.resolve("geo-app.env")));
         assertFalse(Files.readString(home.resolve("data/broker/app-users.json")).contains("geo-app"));
     }

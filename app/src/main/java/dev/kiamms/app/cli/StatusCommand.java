@@ -1,6 +1,7 @@
 package dev.kiamms.app.cli;
 
 import dev.kiamms.app.KiamMsException;
+import dev.kiamms.app.broker.BrokerCredentials;
 import dev.kiamms.app.broker.BrokerMonitor;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
@@ -29,6 +30,9 @@ import java.util.concurrent.Callable;
         footer = {"", "Exit codes (as LSB init scripts): 0 running, 1 not running but its state remains (it did not stop cleanly), 3 not running.",
                 "", "Examples:", "  kiam-ms status", "  kiam-ms status --json --data /var/lib/kiam-ms"})
 public final class StatusCommand implements Callable<Integer> {
+
+    private static final java.util.Set<String> OWN_USERS = java.util.Set.of(BrokerCredentials.KIAM, BrokerCredentials.MSS,
+            BrokerCredentials.TAIL);
 
     @Mixin
     InstanceOptions instance;
@@ -73,6 +77,8 @@ public final class StatusCommand implements Callable<Integer> {
         String brokerLine;
         List<String> subjects = state.subjects();
         List<String> krossiam = new ArrayList<>();
+        // Connections per app user (kiam-ms users), by the broker's word.
+        Map<String, Integer> apps = new java.util.TreeMap<>();
         boolean brokerUp;
         if (state.monitorPort() == 0) {
             // An external broker: kiam-ms has no monitoring endpoint of its own to read.
@@ -102,6 +108,9 @@ public final class StatusCommand implements Callable<Integer> {
                 }
                 if (c.name().equals("kiam-ms")) {
                     live.addAll(c.subscriptions());
+                }
+                if (!c.user().isEmpty() && !OWN_USERS.contains(c.user())) {
+                    apps.merge(c.user(), 1, Integer::sum);
                 }
             }
             if (!live.isEmpty()) {
@@ -135,6 +144,7 @@ public final class StatusCommand implements Callable<Integer> {
         j.put("krossiamConnected", !krossiam.isEmpty());
         j.put("krossiamClients", krossiam);
         j.put("subjects", subjects);
+        j.put("appConnections", apps);
         if (output.json()) {
             output.printJson(out, j);
         } else {
@@ -144,6 +154,10 @@ public final class StatusCommand implements Callable<Integer> {
             row(out, "KrossIAM", krossiam.isEmpty() ? "not connected (no client named kiam)"
                     : "connected from " + String.join(", ", krossiam));
             row(out, "answering", subjects.isEmpty() ? "nothing" : String.join(", ", subjects));
+            if (!apps.isEmpty()) {
+                row(out, "apps", apps.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
+                        .collect(java.util.stream.Collectors.joining(", ")) + " connected (kiam-ms users list)");
+            }
             for (BrokerMonitor.StreamStatus st : streams) {
                 StringBuilder line = new StringBuilder(st.name() + ": " + st.messages() + " messages, " + st.bytes() / 1024 + " KiB");
                 for (BrokerMonitor.ConsumerStatus c : st.consumers()) {
