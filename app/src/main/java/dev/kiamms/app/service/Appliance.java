@@ -13,8 +13,8 @@ import dev.kiamms.app.config.Settings;
 import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.app.health.HealthServer;
 import dev.kiamms.app.health.HealthSource;
-import dev.kiamms.app.users.AppUser;
 import dev.kiamms.app.users.AppUsers;
+import dev.kiamms.app.users.BrokerUsers;
 import dev.kiamms.bus.DeadLetters;
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.bus.MessageBus;
@@ -59,7 +59,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -104,10 +103,8 @@ public final class Appliance {
     private final SendVerifyEmailHandler sendVerifyEmail =
             new SendVerifyEmailHandler(() -> resources.get().composer(), () -> resources.get().delivery());
     private BrokerSupervisor broker;
-    /** Set at start with the embedded broker: the file is written again when the app users change. */
-    private BrokerConfigWriter.BrokerLayout brokerLayout;
-    private BrokerCredentials credentials;
-    private final AppUsers appUsers;
+    /** With the embedded broker: its users follow the app users on file. */
+    private BrokerUsers brokerUsers;
     private RunState state;
     private Connection connection;
     private MessageBus bus;
@@ -120,7 +117,6 @@ public final class Appliance {
         this.paths = paths;
         this.config = config;
         this.settings = config.settings();
-        this.appUsers = new AppUsers(paths.appUsersFile());
     }
 
     /** Completes with the process exit code once the appliance has stopped for good. */
@@ -152,12 +148,13 @@ public final class Appliance {
             if (!b.embedded()) {
                 return startOnExternalBroker(t0);
             }
-            credentials = BrokerCredentials.loadOrCreate(paths.credentialsFile());
+            BrokerCredentials credentials = BrokerCredentials.loadOrCreate(paths.credentialsFile());
             BrokerConfigWriter.BrokerLayout layout = new BrokerConfigWriter.BrokerLayout(serverName(), b.host(), b.port(),
                     b.monitorPort(), paths.natsPidFile(), logDir.resolve("nats-server.log"),
                     OwnerOnlyFiles.directory(paths.jetStreamDir()), settings.debug(), cluster(), tls());
-            brokerLayout = layout;
-            BrokerConfigWriter.write(paths.natsConfigFile(), layout, credentials, brokerUsers(appUsers.list()));
+            brokerUsers = new BrokerUsers(paths.natsConfigFile(), layout, credentials, new AppUsers(paths.appUsersFile()),
+                    settings.service().queueGroup());
+            brokerUsers.writeConfig();
 
             Settings.RestartSettings r = b.restarts();
             broker = new BrokerSupervisor(new ManagedBroker(paths.natsServerBinary(), paths.natsConfigFile(), layout),
@@ -404,52 +401,14 @@ public final class Appliance {
             return new ReloadResult(false, "kiam-ms is not running");
         }
         // The app users live in their own file: they change even when the configuration is refused.
-        UsersReload users = reloadBrokerUsers();
+        BrokerUsers.Change users = broker == null ? new BrokerUsers.Change(BrokerUsers.Outcome.UNCHANGED, "")
+                : brokerUsers.reload(broker.broker());
         ReloadResult config = reloadConfiguration();
         return switch (users.outcome()) {
-            case UNCHANGED -> new ReloadResult(config.applied(), config.message(), BrokerUsers.UNCHANGED);
-            case RELOADED -> new ReloadResult(config.applied(), config.message() + "; " + users.message(), BrokerUsers.RELOADED);
-            case FAILED -> new ReloadResult(false, config.message() + "; " + users.message(), BrokerUsers.FAILED);
+            case UNCHANGED -> new ReloadResult(config.applied(), config.message(), users.outcome());
+            case RELOADED -> new ReloadResult(config.applied(), config.message() + "; " + users.message(), users.outcome());
+            case FAILED -> new ReloadResult(false, config.message() + "; " + users.message(), users.outcome());
         };
-    }
-
-    /** What became of the app users at a reload. */
-    public enum BrokerUsers { UNCHANGED, RELOADED, FAILED }
-
-    private record UsersReload(BrokerUsers outcome, String message) {
-    }
-
-    /**
-     * Writes the broker configuration again with the app users on file now, and has nats-server
-     * reload it when it changed: connections of the users that remain stay open.
-     */
-    private UsersReload reloadBrokerUsers() {
-        if (broker == null || brokerLayout == null) {
-            return new UsersReload(BrokerUsers.UNCHANGED, "");
-        }
-        try {
-            List<AppUser> apps = appUsers.list();
-            if (!BrokerConfigWriter.write(paths.natsConfigFile(), brokerLayout, credentials, brokerUsers(apps))) {
-                return new UsersReload(BrokerUsers.UNCHANGED, "");
-            }
-            broker.broker().reloadConfiguration(Duration.ofSeconds(10));
-            String names = apps.stream().map(AppUser::name).collect(Collectors.joining(", "));
-            String message = "broker reloaded its users: " + (names.isEmpty() ? "no app users" : "app users " + names);
-            LOG.info(message);
-            return new UsersReload(BrokerUsers.RELOADED, message);
-        } catch (IOException e) {
-            LOG.severe("broker users not reloaded: " + e.getMessage());
-            return new UsersReload(BrokerUsers.FAILED, "broker users not reloaded: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new UsersReload(BrokerUsers.FAILED, "broker users not reloaded: interrupted");
-        }
-    }
-
-    /** The app users as the broker configuration lists them; an action is answered in kiam-ms's own queue group. */
-    private List<BrokerConfigWriter.User> brokerUsers(List<AppUser> apps) {
-        String queueGroup = settings.service().queueGroup();
-        return apps.stream().map(u -> u.toBrokerUser(queueGroup)).toList();
     }
 
     private ReloadResult reloadConfiguration() {
@@ -486,9 +445,9 @@ public final class Appliance {
     }
 
     /** What a reload did, for the log, {@code kiam-ms reload} and the run directory. */
-    public record ReloadResult(boolean applied, String message, BrokerUsers brokerUsers) {
+    public record ReloadResult(boolean applied, String message, BrokerUsers.Outcome brokerUsers) {
         public ReloadResult(boolean applied, String message) {
-            this(applied, message, BrokerUsers.UNCHANGED);
+            this(applied, message, BrokerUsers.Outcome.UNCHANGED);
         }
     }
 

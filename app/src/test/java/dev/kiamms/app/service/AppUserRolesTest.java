@@ -4,6 +4,7 @@ import dev.kiamms.app.broker.BrokerCredentials;
 import dev.kiamms.app.users.AppRole;
 import dev.kiamms.app.users.AppUser;
 import dev.kiamms.app.users.AppUsers;
+import dev.kiamms.app.users.BrokerUsers;
 import dev.kiamms.bus.KrossIamClient;
 import dev.kiamms.protocol.Subjects;
 import dev.kiamms.testing.Await;
@@ -63,7 +64,7 @@ class AppUserRolesTest {
                 "logs", store.add("logs", List.of(AppRole.parse("log-reader"))),
                 "pinger", store.add("pinger", List.of(AppRole.parse("action:ping"))));
         Appliance.ReloadResult r = appliance.reload();
-        assertEquals(Appliance.BrokerUsers.RELOADED, r.brokerUsers(), r.message());
+        assertEquals(BrokerUsers.Outcome.RELOADED, r.brokerUsers(), r.message());
     }
 
     @AfterAll
@@ -203,7 +204,7 @@ class AppUserRolesTest {
     void aRemovedUserIsDisconnectedAndRefusedWhileOthersStayConnected() throws Exception {
         AppUsers store = new AppUsers(instance.paths.appUsersFile());
         AppUser leaving = store.add("leaving", List.of(AppRole.parse("notice-reader")));
-        assertEquals(Appliance.BrokerUsers.RELOADED, appliance.reload().brokerUsers());
+        assertEquals(BrokerUsers.Outcome.RELOADED, appliance.reload().brokerUsers());
         String leavingUrl = "nats://leaving:" + leaving.password() + "@127.0.0.1:" + instance.port;
         List<ConnectionListener.Events> stayingEvents = new CopyOnWriteArrayList<>();
         try (Connection gone = connect(leavingUrl, new CopyOnWriteArrayList<>());
@@ -214,7 +215,7 @@ class AppUserRolesTest {
 
             assertTrue(store.remove("leaving"));
             Appliance.ReloadResult r = appliance.reload();
-            assertEquals(Appliance.BrokerUsers.RELOADED, r.brokerUsers(), r.message());
+            assertEquals(BrokerUsers.Outcome.RELOADED, r.brokerUsers(), r.message());
 
             Await.until(Duration.ofSeconds(5), () -> gone.getStatus() != Connection.Status.CONNECTED,
                     () -> "the broker closes the removed user's connection: " + gone.getStatus());

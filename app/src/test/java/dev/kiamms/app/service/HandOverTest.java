@@ -4,6 +4,7 @@ import dev.kiamms.app.broker.BrokerCredentials;
 import dev.kiamms.app.users.AppRole;
 import dev.kiamms.app.users.AppUser;
 import dev.kiamms.app.users.AppUsers;
+import dev.kiamms.app.users.BrokerUsers;
 import dev.kiamms.bus.KrossIamClient;
 import dev.kiamms.iplocation.IpLocationRequest;
 import dev.kiamms.protocol.Reply;
@@ -68,7 +69,7 @@ class HandOverTest {
         appliance = instance.appliance();
         appliance.start();
         AppUser geoApp = new AppUsers(instance.paths.appUsersFile()).add("geo-app", List.of(AppRole.parse("action:iplocation")));
-        assertEquals(Appliance.BrokerUsers.RELOADED, appliance.reload().brokerUsers());
+        assertEquals(BrokerUsers.Outcome.RELOADED, appliance.reload().brokerUsers());
 
         ObjectMapper json = new ObjectMapper();
         AtomicInteger answeredByApp = new AtomicInteger();

@@ -4,6 +4,7 @@ import dev.kiamms.app.broker.BrokerCredentials;
 import dev.kiamms.app.users.AppRole;
 import dev.kiamms.app.users.AppUser;
 import dev.kiamms.app.users.AppUsers;
+import dev.kiamms.app.users.BrokerUsers;
 import dev.kiamms.bus.KrossIamClient;
 import dev.kiamms.iplocation.IpLocationRequest;
 import dev.kiamms.protocol.Reply;
@@ -73,7 +74,7 @@ class UsersUnderLoadTest {
         AppUsers store = new AppUsers(instance.paths.appUsersFile());
         AppUser watcher = store.add("watcher", List.of(AppRole.parse("notice-reader")));
         AppUser helper = store.add("helper", List.of(AppRole.parse("action:iplocation")));
-        assertEquals(Appliance.BrokerUsers.RELOADED, appliance.reload().brokerUsers());
+        assertEquals(BrokerUsers.Outcome.RELOADED, appliance.reload().brokerUsers());
 
         List<ConnectionListener.Events> events = new CopyOnWriteArrayList<>();
         AtomicBoolean running = new AtomicBoolean(true);
@@ -128,10 +129,10 @@ class UsersUnderLoadTest {
                 String name = "app-" + round;
                 store.add(name, List.of(AppRole.parse(round % 2 == 0 ? "audit-reader" : "action:iplocation")));
                 Appliance.ReloadResult added = appliance.reload();
-                assertEquals(Appliance.BrokerUsers.RELOADED, added.brokerUsers(), added.message());
+                assertEquals(BrokerUsers.Outcome.RELOADED, added.brokerUsers(), added.message());
                 assertTrue(store.remove(name));
                 Appliance.ReloadResult removed = appliance.reload();
-                assertEquals(Appliance.BrokerUsers.RELOADED, removed.brokerUsers(), removed.message());
+                assertEquals(BrokerUsers.Outcome.RELOADED, removed.brokerUsers(), removed.message());
             }
             running.set(false);
             int sent = 0;
