@@ -75,6 +75,11 @@ class DistributionIT {
         Result status = kiamMs("status", "--config", config.toString());
         assertEquals(0, status.exit, status.text());
         assertTrue(status.out.contains("is running") && status.out.contains("kiam.console.action.iplocation"), status.text());
+        // The first command other than start made the class-data archive for this place, quietly.
+        assertTrue(Files.size(home.resolve("lib/kiam-ms.jsa")) > 0, "lib/kiam-ms.jsa");
+        assertEquals(home.toRealPath() + " " + Files.readString(home.resolve("VERSION")).strip(),
+                Files.readString(home.resolve("lib/kiam-ms.jsa.key")).strip());
+        assertTrue(status.err.isBlank(), status.text());
 
         JsonNode json = new ObjectMapper().readTree(kiamMs("status", "--json", "--config", config.toString()).out);
         assertTrue(json.path("running").asBoolean());
@@ -291,7 +296,8 @@ class DistributionIT {
         Path bin = dir.resolve("path-bin");
         if (!Files.isDirectory(bin)) {
             Files.createDirectories(bin);
-            for (String tool : new String[]{"sh", "dirname", "readlink"}) {
+            // mv and rm: the launcher makes its class-data archive under a temporary name.
+            for (String tool : new String[]{"sh", "dirname", "readlink", "mv", "rm"}) {
                 Path real = Path.of("/usr/bin", tool);
                 Files.createSymbolicLink(bin.resolve(tool), Files.exists(real) ? real : Path.of("/bin", tool));
             }
