@@ -180,6 +180,13 @@ public final class Bench {
         System.err.println("bench: unpacked into " + workDir + "; SMTP sink: " + sink.kind() + " on port " + sink.port());
 
         long unpacked = treeSize(installed.home);
+        // An operator's first command after unpacking: the launcher makes its class-data archive
+        // then (lib/kiam-ms.jsa, once per installed place), which every later start and status uses.
+        long firstStart = System.nanoTime();
+        Installed.output(List.of(installed.home.resolve("bin/kiam-ms").toString(), "version"));
+        report.note(String.format(Locale.ROOT, "first command after unpacking: bin/kiam-ms version took %.0f ms"
+                        + " (it makes the class-data archive lib/kiam-ms.jsa: %s)", (System.nanoTime() - firstStart) / 1e6,
+                Files.exists(installed.home.resolve("lib/kiam-ms.jsa")) ? "made" : "not made"));
         long archiveBytes = Files.size(archive);
 
         Proc.Rss[] testDbRss = new Proc.Rss[2];
