@@ -10,7 +10,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "reload",
         description = "Make the running appliance read its configuration again (the same as sending it SIGHUP) and say what happened.",
-        footer = {"", "Reloaded while running: geoip.path, mail (templates, MTAs, subject prefix), service.actions.*.subscribe.",
+        footer = {"", "Reloaded while running: geoip.path, mail (templates, MTAs, subject prefix), service.actions.*.subscribe,",
+                "and the broker users of your apps (kiam-ms users), without dropping connections.",
                 "Changes to broker.*, audits, notices, logs, dedup and log.* take effect at the next start.",
                 "A configuration that does not load is refused and the running one kept.",
                 "Exit codes: 0 reloaded, 2 refused (the message says why), 3 not running, 1 no answer.",
