@@ -105,12 +105,13 @@ public final class BrokerConfigWriter {
                 .append("]}, subscribe: {allow: [").append(quote(Subjects.INBOX_PREFIX + ".>")).append("]}}}\n");
         // kiam-ms: reads everything KrossIAM publishes, answers requests and uses the JetStream API
         // (stream, consumers, acknowledgements) but publishes nothing else. Replies to KrossIAM are
-        // allowed by its inbox prefix: nats-server 2.9 forgets allow_responses grants when it
-        // reloads its configuration (kiam-ms users), and a reply in flight would be refused.
+        // allowed by its inbox prefix, not by allow_responses: nats-server 2.9 forgets those grants
+        // when it reloads its configuration (kiam-ms users), so a reply in flight would be refused,
+        // and with both set, nats-server's CPU per request grew about 25-fold (scripts/bench).
         s.append("    {user: ").append(quote(BrokerCredentials.MSS))
                 .append(", password: ").append(quote(c.password(BrokerCredentials.MSS)))
                 .append(", permissions: {publish: {allow: [\"$JS.API.>\", \"$JS.ACK.>\", ").append(quote(Subjects.INBOX_PREFIX + ".>"))
-                .append("]}, subscribe: {allow: [").append(quote(Subjects.ALL)).append(", \"_INBOX.>\"]}, allow_responses: true}}\n");
+                .append("]}, subscribe: {allow: [").append(quote(Subjects.ALL)).append(", \"_INBOX.>\"]}}}\n");
         // kiam-ms tail: watches, never publishes.
         user(s, BrokerCredentials.TAIL, c.password(BrokerCredentials.TAIL), List.of(Subjects.ALL), false);
         if (!apps.isEmpty()) {

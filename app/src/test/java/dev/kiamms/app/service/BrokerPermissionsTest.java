@@ -107,7 +107,7 @@ class BrokerPermissionsTest {
             assertNull(watch.nextMessage(Duration.ofMillis(500)), "mss must not publish requests");
             assertTrue(errors.stream().anyMatch(e -> e.contains("Permissions Violation") && e.contains("Publish")), errors.toString());
 
-            // ...but answering a request through allow_responses works.
+            // ...but answering a request into KrossIAM's inbox works.
             mss.createDispatcher(m -> mss.publish(m.getReplyTo(), "pong".getBytes(StandardCharsets.UTF_8)))
                     .subscribe(Subjects.action("ping"), "kiam-ms");
             mss.flush(Duration.ofSeconds(2));
