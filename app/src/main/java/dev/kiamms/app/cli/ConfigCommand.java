@@ -6,6 +6,7 @@ import dev.kiamms.app.config.KeyLines;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.service.InstancePaths;
+import dev.kiamms.app.users.AppUsers;
 import dev.kiamms.app.service.MailSetup;
 import dev.kiamms.iplocation.GeoIpDatabase;
 
@@ -90,6 +91,13 @@ public final class ConfigCommand {
                     MailSetup.delivery(paths, s.mail()).close();
                 } catch (KiamMsException e) {
                     problems.add(at(file, text, "mail.mtas") + e.getMessage());
+                }
+            }
+            if (s.broker().embedded()) {
+                try {
+                    new AppUsers(paths.appUsersFile()).list();
+                } catch (IOException e) {
+                    problems.add(paths.appUsersFile() + ": " + e.getMessage());
                 }
             }
             Settings.TlsSettings tls = s.broker().tls();

@@ -119,6 +119,17 @@ class UsersCommandTest {
     }
 
     @Test
+    void configCheckNamesAUsersFileOthersMayRead() throws Exception {
+        assertEquals(0, run("users", "add", "sms", "--allow", "notice-reader").exit());
+        assertEquals(0, run("config", "check").exit());
+        Path file = dir.resolve("data/broker/app-users.json");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Run check = run("config", "check");
+        assertEquals(2, check.exit(), check.out());
+        assertTrue(check.out().contains("app-users.json") && check.out().contains("chmod 600"), check.out());
+    }
+
+    @Test
     void anExternalBrokerHasNoAppUsersHere() throws Exception {
         Files.writeString(dir.resolve("kiam-ms.yaml"), "broker:\n  embedded: false\nbrokers: [\"nats://mss:pw@nats.example.com:4222\"]\n");
         Run r = run("users", "add", "sms", "--allow", "notice-reader");
