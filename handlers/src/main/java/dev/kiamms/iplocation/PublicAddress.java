@@ -12,7 +12,6 @@ import java.util.regex.Pattern;
  */
 public final class PublicAddress {
 
-    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     // Must not start with '.', or InetAddress would take the text for a host name and resolve it.
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]{1,44}");
 
@@ -29,7 +28,14 @@ public final class PublicAddress {
         }
         String literal = text.trim();
         InetAddress address;
-        if (IPV4.matcher(literal).matches() || (literal.indexOf(':') >= 0 && IPV6.matcher(literal).matches())) {
+        byte[] v4 = ipv4(literal);
+        if (v4 != null) {
+            try {
+                address = InetAddress.getByAddress(v4);
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException("4 bytes are always an IPv4 address", e);
+            }
+        } else if (literal.indexOf(':') >= 0 && IPV6.matcher(literal).matches()) {
             try {
                 address = InetAddress.getByName(literal);
             } catch (UnknownHostException e) {
@@ -43,6 +49,48 @@ public final class PublicAddress {
             throw new IllegalArgumentException(literal + " is a " + kind + " address and has no location");
         }
         return address;
+    }
+
+    /**
+     * The four bytes of a dotted-quad IPv4 literal in its strict form: four decimal numbers 0-255,
+     * ASCII digits only, no leading zeros (so that "010" is not read as octal somewhere else), and
+     * nothing around them. Read by hand because it runs per request: the regular expression and
+     * {@code InetAddress.getByName} it replaced were about a tenth of the iplocation request's CPU.
+     *
+     * @return null when the text is not such a literal
+     */
+    static byte[] ipv4(String s) {
+        int n = s.length();
+        if (n < 7 || n > 15) {
+            return null;
+        }
+        byte[] out = new byte[4];
+        int part = 0;
+        int i = 0;
+        while (true) {
+            int start = i;
+            int value = 0;
+            while (i < n && i - start < 3) {
+                char c = s.charAt(i);
+                if (c < '0' || c > '9') {
+                    break;
+                }
+                value = value * 10 + (c - '0');
+                i++;
+            }
+            int digits = i - start;
+            if (digits == 0 || value > 255 || (digits > 1 && s.charAt(start) == '0')) {
+                return null;
+            }
+            out[part++] = (byte) value;
+            if (part == 4) {
+                return i == n ? out : null;
+            }
+            if (i >= n || s.charAt(i) != '.') {
+                return null;
+            }
+            i++;
+        }
     }
 
     /** @return what kind of non-public address this is, or {@code null} for a public unicast address */

@@ -14,12 +14,15 @@ public record Reply(
         @JsonProperty("message") String message,
         @JsonProperty("payload") Object payload) {
 
+    /** Made once: every reply carries it. */
+    private static final String SERVER_VERSION = ProtocolVersion.SERVER.toString();
+
     public static Reply ok(String reqid, long nowMicros, Object payload) {
-        return new Reply(ProtocolVersion.SERVER.toString(), nowMicros, reqid, ReplyCode.OK.value(), "ok", payload);
+        return new Reply(SERVER_VERSION, nowMicros, reqid, ReplyCode.OK.value(), "ok", payload);
     }
 
     public static Reply error(String reqid, long nowMicros, ReplyCode code, String message) {
-        return new Reply(ProtocolVersion.SERVER.toString(), nowMicros, reqid == null ? "" : reqid,
+        return new Reply(SERVER_VERSION, nowMicros, reqid == null ? "" : reqid,
                 code.value(), message, null);
     }
 

@@ -6,8 +6,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,5 +79,36 @@ class PublicAddressTest {
     void publicAddressesAreAccepted(String text) throws Exception {
         InetAddress a = PublicAddress.parse(text);
         assertEquals(InetAddress.getByName(text.strip()), a);
+    }
+
+    /** The pattern the hand-written IPv4 reader replaced: it must accept exactly the same texts. */
+    private static final Pattern OLD_IPV4 = Pattern.compile(
+            "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+
+    @Test
+    void theIpv4ReaderAcceptsWhatTheOldPatternAcceptedAndReadsTheSameBytes() throws Exception {
+        List<String> texts = new ArrayList<>(List.of("", "1.2.3.4", "1.2.3.4.", ".1.2.3.4", "1..2.3", "1.2.3.", "1.2.3.4 ",
+                "1.2.3.-4", "1.2.3.+4", "1.2.3.4a", "a1.2.3.4", "1,2,3,4", "1.2.3.4/24", "00.1.1.1", "0.0.0.0",
+                "255.255.255.255", "256.1.1.1", "1.2.3.1000", "1111.2.3.4", "1.2.3.\u0664", "\uff11.2.3.4", "1.2.3"));
+        // Every octet text from "" to "999" and with leading zeros, in each of the four places.
+        List<String> octets = new ArrayList<>();
+        for (int v = 0; v <= 999; v++) {
+            octets.add(Integer.toString(v));
+        }
+        octets.addAll(List.of("", "00", "01", "001", "010", "099", "0255", "-1", "x"));
+        for (String o : octets) {
+            texts.add(o + ".2.3.4");
+            texts.add("1." + o + ".3.4");
+            texts.add("1.2." + o + ".4");
+            texts.add("81.2.69." + o);
+        }
+        for (String text : texts) {
+            byte[] read = PublicAddress.ipv4(text);
+            if (OLD_IPV4.matcher(text).matches()) {
+                assertArrayEquals(InetAddress.getByName(text).getAddress(), read, text);
+            } else {
+                assertNull(read, () -> text + " read as " + Arrays.toString(read));
+            }
+        }
     }
 }

@@ -190,4 +190,27 @@ class EnvelopeCodecTest {
         assertEquals("abc", e.reqid());
         assertEquals("81.2.69.142", e.payload().get("ipaddr").textValue());
     }
+
+    @Test
+    void coordinatesReadBackAsExactlyTheDoublesThatWereWritten() throws Exception {
+        EnvelopeCodec codec = new EnvelopeCodec();
+        java.util.Random random = new java.util.Random(6);
+        List<Double> values = new ArrayList<>(List.of(0.0, -0.0, -0.0931, 51.5142, 180.0, -180.0, 90.0, 1e-7, 123456.789,
+                Double.MIN_VALUE, Double.MAX_VALUE, 2.0E-3, 1.0E7));
+        for (int i = 0; i < 20_000; i++) {
+            values.add((random.nextDouble() - 0.5) * 360);
+            values.add(Math.round((random.nextDouble() - 0.5) * 3_600_000) / 10_000.0); // 4 decimals, as MaxMind's
+            values.add(Double.longBitsToDouble(random.nextLong()));
+        }
+        for (double v : values) {
+            if (!Double.isFinite(v)) {
+                continue;
+            }
+            Reply reply = codec.decodeReply(codec.encode(Reply.ok("r", 1, new IpLocation("", "", "", v, -v, ""))));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> payload = (Map<String, Object>) reply.payload();
+            assertEquals(v, ((Number) payload.get("longitude")).doubleValue(), 0.0, () -> "longitude " + v);
+            assertEquals(-v, ((Number) payload.get("latitude")).doubleValue(), 0.0, () -> "latitude " + -v);
+        }
+    }
 }
