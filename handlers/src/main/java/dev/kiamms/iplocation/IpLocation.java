@@ -1,5 +1,8 @@
 package dev.kiamms.iplocation;
 
+import dev.kiamms.protocol.JsonOut;
+import dev.kiamms.protocol.SelfWritingPayload;
+
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /**
@@ -9,7 +12,14 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  */
 @JsonPropertyOrder({"continent", "country", "city", "longitude", "latitude", "timezone"})
 public record IpLocation(String continent, String country, String city, double longitude, double latitude,
-                         String timezone) {
+                         String timezone) implements SelfWritingPayload {
 
     public static final IpLocation UNKNOWN = new IpLocation("", "", "", 0.0, 0.0, "");
+
+    /** The same fields and order as the annotation above: the reply of every request is written this way. */
+    @Override
+    public void writeFields(JsonOut out) {
+        out.field("continent", continent).field("country", country).field("city", city)
+                .field("longitude", longitude).field("latitude", latitude).field("timezone", timezone);
+    }
 }

@@ -128,12 +128,33 @@ public final class EnvelopeCodec {
     }
 
     public byte[] encode(Reply reply) {
+        if (reply.payload() instanceof SelfWritingPayload payload) {
+            byte[] bytes = encodeByHand(reply, payload);
+            if (bytes != null) {
+                return bytes;
+            }
+        }
         try {
             return replyWriter.writeValueAsBytes(reply);
         } catch (JsonProcessingException e) {
             // Only a handler result Jackson cannot serialize gets here: report it as such.
             throw new IllegalStateException("cannot encode reply: " + firstLine(e), e);
         }
+    }
+
+    /** The reply as Jackson writes it (same order, same text), or null when that cannot be promised. */
+    private static byte[] encodeByHand(Reply reply, SelfWritingPayload payload) {
+        JsonOut out = new JsonOut();
+        out.beginObject()
+                .field("version", reply.version())
+                .field("time", reply.timeMicros())
+                .field("reqid", reply.reqid())
+                .field("code", reply.code())
+                .field("message", reply.message())
+                .name("payload").beginObject();
+        payload.writeFields(out);
+        out.endObject().endObject();
+        return out.toBytes();
     }
 
     public byte[] encodeEnvelope(String version, long timeMicros, String reqid, Object payload) {

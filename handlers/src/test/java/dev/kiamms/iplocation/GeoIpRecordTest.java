@@ -1,6 +1,10 @@
 package dev.kiamms.iplocation;
 
+import dev.kiamms.protocol.EnvelopeCodec;
+import dev.kiamms.protocol.Reply;
 import dev.kiamms.testing.GeoIpTestData;
+
+import com.fasterxml.jackson.databind.ObjectWriter;
 
 import com.maxmind.db.DatabaseRecord;
 import com.maxmind.db.Networks;
@@ -14,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GeoIpRecordTest {
 
+    private static final EnvelopeCodec CODEC = new EnvelopeCodec();
+    private static final ObjectWriter JACKSON = CODEC.mapper().writerFor(Reply.class);
     private static final List<String> LOCALES = List.of("en", "zh-cn", "de-AT", "pt-br", "ja", "xx", "");
 
     @TempDir
@@ -48,7 +55,12 @@ class GeoIpRecordTest {
                     Optional<IpLocation> expected = city
                             ? geoip2.tryCity(address).map(r -> fromCity(r, locale))
                             : geoip2.tryCountry(address).map(r -> fromCountry(r, locale));
-                    assertEquals(expected, db.locate(address, locale), address + " " + locale);
+                    Optional<IpLocation> found = db.locate(address, locale);
+                    assertEquals(expected, found, address + " " + locale);
+                    // Its reply is written by hand (JsonOut): the same bytes as Jackson's.
+                    Reply reply = Reply.ok("req-1", 1_795_000_000_000_000L, found.orElse(IpLocation.UNKNOWN));
+                    assertEquals(new String(JACKSON.writeValueAsBytes(reply), StandardCharsets.UTF_8),
+                            new String(CODEC.encode(reply), StandardCharsets.UTF_8), address + " " + locale);
                 }
             }
         }

@@ -213,4 +213,46 @@ class EnvelopeCodecTest {
             assertEquals(-v, ((Number) payload.get("latitude")).doubleValue(), 0.0, () -> "latitude " + -v);
         }
     }
+
+    @Test
+    void aReplyWrittenByHandIsByteForByteWhatJacksonWrites() throws Exception {
+        EnvelopeCodec codec = new EnvelopeCodec();
+        com.fasterxml.jackson.databind.ObjectWriter jackson = codec.mapper().writerFor(Reply.class);
+        java.util.Random random = new java.util.Random(7);
+        // Quotes, backslashes, every control character, DEL, Latin-1, CJK, an emoji (a surrogate pair).
+        String alphabet = "\"\\/ aZ09\u007f\u00e9\u00ff\u0100\u07ff\u0800\u4e2d\uffff\ud83d\ude00"
+                + java.util.stream.IntStream.range(0, 0x20).mapToObj(c -> String.valueOf((char) c)).collect(java.util.stream.Collectors.joining());
+        for (int i = 0; i < 5_000; i++) {
+            String[] s = new String[5];
+            for (int k = 0; k < s.length; k++) {
+                StringBuilder b = new StringBuilder();
+                for (int n = random.nextInt(12); n > 0; n--) {
+                    int at = random.nextInt(alphabet.length());
+                    b.append(alphabet.charAt(at));
+                    if (Character.isHighSurrogate(alphabet.charAt(at))) {
+                        b.append(alphabet.charAt(at + 1));
+                    }
+                }
+                s[k] = b.toString();
+            }
+            Reply reply = new Reply("0.1.1", random.nextLong(), s[0], random.nextInt(200), s[1],
+                    new IpLocation(s[2], s[3], s[4], (random.nextDouble() - 0.5) * 360, random.nextInt(181) - 90, s[1]));
+            assertEquals(new String(jackson.writeValueAsBytes(reply), StandardCharsets.UTF_8),
+                    new String(codec.encode(reply), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void nanAndLoneSurrogatesComeOutAsJacksonWritesThem() throws Exception {
+        EnvelopeCodec codec = new EnvelopeCodec();
+        com.fasterxml.jackson.databind.ObjectWriter jackson = codec.mapper().writerFor(Reply.class);
+        // NaN: Jackson quotes it.
+        Reply nan = Reply.ok("r", 1, new IpLocation("", "", "", Double.NaN, 0.0, ""));
+        assertEquals(new String(jackson.writeValueAsBytes(nan), StandardCharsets.UTF_8),
+                new String(codec.encode(nan), StandardCharsets.UTF_8));
+        // A lone surrogate (a reqid may carry one, sent as \\ud800): escaped as Jackson escapes it.
+        Reply lone = Reply.ok("r\ud800", 1, IpLocation.UNKNOWN);
+        assertEquals(new String(jackson.writeValueAsBytes(lone), StandardCharsets.UTF_8),
+                new String(codec.encode(lone), StandardCharsets.UTF_8));
+    }
 }
