@@ -21,8 +21,10 @@ import picocli.CommandLine.Command;
 import java.io.PrintWriter;
 
 /** The {@code kiam-ms} launcher: picocli commands over the appliance's services. */
+// scope INHERIT: every subcommand gets --help (and --version) too, as an operator expects.
 @Command(name = "kiam-ms",
         mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = KiamMs.VersionProvider.class,
         description = "All-in-one message service for the KrossIAM identity server: a managed NATS broker and the "
                 + "handlers that answer KrossIAM's actions.",

@@ -1,0 +1,55 @@
+package dev.kiamms.app.cli;
+
+import dev.kiamms.app.KiamMs;
+
+import picocli.CommandLine;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code --help} works on every command and subcommand, with exit 0 and examples. */
+class HelpTest {
+
+    private static void collect(CommandLine command, List<List<String>> paths, List<String> prefix) {
+        for (var sub : command.getSubcommands().entrySet()) {
+            if (sub.getKey().equals("help")) {
+                continue;
+            }
+            List<String> path = new ArrayList<>(prefix);
+            path.add(sub.getKey());
+            paths.add(path);
+            collect(sub.getValue(), paths, path);
+        }
+    }
+
+    @Test
+    void everyCommandAnswersHelp() {
+        List<List<String>> paths = new ArrayList<>();
+        collect(new CommandLine(new KiamMs()), paths, List.of());
+        assertTrue(paths.size() >= 15, paths.toString());
+        PrintStream saved = System.out;
+        try {
+            for (List<String> path : paths) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+                List<String> args = new ArrayList<>(path);
+                args.add("--help");
+                int exit = KiamMs.run(args.toArray(String[]::new));
+                String text = out.toString(StandardCharsets.UTF_8);
+                assertEquals(0, exit, String.join(" ", args) + ": " + text);
+                assertTrue(text.startsWith("Usage: kiam-ms " + String.join(" ", path)), String.join(" ", args) + ": " + text);
+                assertTrue(text.contains("Examples:"), String.join(" ", args) + " has examples: " + text);
+            }
+        } finally {
+            System.setOut(saved);
+        }
+    }
+}
