@@ -10,7 +10,7 @@ package dev.kiamms.protocol;
  */
 public record BoundRequest<T>(DecodeResult.Malformed malformed, Envelope envelope, T payload, PayloadException payloadError) {
 
-    static <T> BoundRequest<T> malformed(String reqid, String reason) {
-        return new BoundRequest<>(new DecodeResult.Malformed(reqid, reason), null, null, null);
+    static <T> BoundRequest<T> malformed(DecodeResult.Malformed malformed) {
+        return new BoundRequest<>(malformed, null, null, null);
     }
 }

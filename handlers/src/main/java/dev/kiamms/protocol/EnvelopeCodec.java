@@ -63,14 +63,13 @@ public final class EnvelopeCodec {
         try {
             root = mapper.readTree(body);
         } catch (IOException e) {
-            return new DecodeResult.Malformed(null, "body is not valid JSON: " + firstLine(e));
+            return notJson(e);
         }
         if (root == null || root.isMissingNode()) {
-            return new DecodeResult.Malformed(null, "body is empty; expected a JSON object");
+            return emptyBody();
         }
         if (!root.isObject()) {
-            return new DecodeResult.Malformed(null, "body is a JSON " + root.getNodeType().name().toLowerCase()
-                    + ", expected an object with version, time, reqid and payload");
+            return notAnObject(root.getNodeType().name().toLowerCase());
         }
         JsonNode version = field(root, "version");
         JsonNode time = field(root, "time");
@@ -78,21 +77,51 @@ public final class EnvelopeCodec {
         JsonNode payload = field(root, "payload");
 
         String reqidText = reqid != null && reqid.isTextual() ? reqid.textValue() : null;
-        if (reqid != null && !reqid.isTextual()) {
-            return new DecodeResult.Malformed(null, "field 'reqid' must be a string");
-        }
-        if (version != null && !version.isTextual()) {
-            return new DecodeResult.Malformed(reqidText, "field 'version' must be a string such as \"0.1.1\"");
-        }
-        if (time != null && !(time.isIntegralNumber() && time.canConvertToLong())) {
-            return new DecodeResult.Malformed(reqidText,
-                    "field 'time' must be an integer (microseconds since the Unix epoch)");
+        DecodeResult.Malformed wrong = wrongKind(reqid != null && !reqid.isTextual(), version != null && !version.isTextual(),
+                time != null && !(time.isIntegralNumber() && time.canConvertToLong()), reqidText);
+        if (wrong != null) {
+            return wrong;
         }
         return new DecodeResult.Decoded(new Envelope(
                 version == null ? null : version.textValue(),
                 time == null ? 0L : time.longValue(),
                 reqidText,
                 payload));
+    }
+
+    // The one wording of each problem with an envelope, for both ways of reading one
+    // (decode(byte[]) here and PayloadBinder's single pass).
+    static final String PAYLOAD_MISSING = "payload missing";
+    static final String PAYLOAD_NOT_OBJECT = "payload must be a JSON object";
+
+    static DecodeResult.Malformed notJson(IOException e) {
+        return new DecodeResult.Malformed(null, "body is not valid JSON: " + firstLine(e));
+    }
+
+    static DecodeResult.Malformed emptyBody() {
+        return new DecodeResult.Malformed(null, "body is empty; expected a JSON object");
+    }
+
+    /** @param kind what the body is instead: array, string, number, boolean, null */
+    static DecodeResult.Malformed notAnObject(String kind) {
+        return new DecodeResult.Malformed(null, "body is a JSON " + kind + ", expected an object with version, time, reqid and payload");
+    }
+
+    /**
+     * The first envelope field of the wrong kind, in the order they are checked, or null when
+     * none is. A reqid that is not a string cannot name the request in the reply.
+     */
+    static DecodeResult.Malformed wrongKind(boolean reqid, boolean version, boolean time, String reqidText) {
+        if (reqid) {
+            return new DecodeResult.Malformed(null, "field 'reqid' must be a string");
+        }
+        if (version) {
+            return new DecodeResult.Malformed(reqidText, "field 'version' must be a string such as \"0.1.1\"");
+        }
+        if (time) {
+            return new DecodeResult.Malformed(reqidText, "field 'time' must be an integer (microseconds since the Unix epoch)");
+        }
+        return null;
     }
 
     /**
@@ -113,10 +142,10 @@ public final class EnvelopeCodec {
     /** Converts a payload to its record type, with a one-line message naming the field that is wrong. */
     public <T> T decodePayload(JsonNode payload, Class<T> type) throws PayloadException {
         if (payload == null || payload.isNull()) {
-            throw new PayloadException("payload missing");
+            throw new PayloadException(PAYLOAD_MISSING);
         }
         if (!payload.isObject()) {
-            throw new PayloadException("payload must be a JSON object");
+            throw new PayloadException(PAYLOAD_NOT_OBJECT);
         }
         try {
             return mapper.treeToValue(payload, type);

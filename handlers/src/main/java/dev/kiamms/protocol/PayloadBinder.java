@@ -38,7 +38,6 @@ final class PayloadBinder {
         Object value;
         boolean wrongKind;
         boolean seen;
-        boolean exact;
     }
 
     <T> BoundRequest<T> read(byte[] body, Class<T> type) {
@@ -50,11 +49,10 @@ final class PayloadBinder {
         try (JsonParser p = mapper.createParser(body)) {
             JsonToken first = p.nextToken();
             if (first == null) {
-                return BoundRequest.malformed(null, "body is empty; expected a JSON object");
+                return BoundRequest.malformed(EnvelopeCodec.emptyBody());
             }
             if (first != JsonToken.START_OBJECT) {
-                return BoundRequest.malformed(null, "body is a JSON " + kind(first)
-                        + ", expected an object with version, time, reqid and payload");
+                return BoundRequest.malformed(EnvelopeCodec.notAnObject(kind(first)));
             }
             JsonStreamContext envelope = p.getParsingContext();
             for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
@@ -77,7 +75,7 @@ final class PayloadBinder {
                         }
                         skipTo(p, envelope);
                     } else if (token != JsonToken.VALUE_NULL) {
-                        payloadError = new PayloadException("payload must be a JSON object");
+                        payloadError = new PayloadException(EnvelopeCodec.PAYLOAD_NOT_OBJECT);
                         p.skipChildren();
                     }
                 } else if (matches(name, REQID, reqid)) {
@@ -92,20 +90,15 @@ final class PayloadBinder {
                 }
             }
         } catch (IOException e) {
-            return BoundRequest.malformed(null, "body is not valid JSON: " + EnvelopeCodec.firstLine(e));
+            return BoundRequest.malformed(EnvelopeCodec.notJson(e));
         }
         String reqidText = reqid.wrongKind ? null : (String) reqid.value;
-        if (reqid.wrongKind) {
-            return BoundRequest.malformed(null, "field 'reqid' must be a string");
-        }
-        if (version.wrongKind) {
-            return BoundRequest.malformed(reqidText, "field 'version' must be a string such as \"0.1.1\"");
-        }
-        if (time.wrongKind) {
-            return BoundRequest.malformed(reqidText, "field 'time' must be an integer (microseconds since the Unix epoch)");
+        DecodeResult.Malformed wrong = EnvelopeCodec.wrongKind(reqid.wrongKind, version.wrongKind, time.wrongKind, reqidText);
+        if (wrong != null) {
+            return BoundRequest.malformed(wrong);
         }
         if (payload.value == null && payloadError == null) {
-            payloadError = new PayloadException("payload missing");
+            payloadError = new PayloadException(EnvelopeCodec.PAYLOAD_MISSING);
         }
         Envelope fields = new Envelope((String) version.value, time.value == null ? 0L : (Long) time.value, reqidText, null);
         return new BoundRequest<>(null, fields, type.cast(payload.value), payloadError);
@@ -117,7 +110,6 @@ final class PayloadBinder {
      */
     private static boolean matches(String name, String key, Field field) {
         if (name.equals(key)) {
-            field.exact = true;
             field.seen = true;
             return true;
         }
