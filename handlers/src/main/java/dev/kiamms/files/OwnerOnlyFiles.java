@@ -58,6 +58,13 @@ public final class OwnerOnlyFiles {
         }
     }
 
+    /** @throws IOException saying how to fix it when others than the owner may read a file that holds secrets */
+    public static void requireOwnerOnly(Path file, String holds) throws IOException {
+        if (!isOwnerOnly(file)) {
+            throw new IOException(file + " holds " + holds + " but others may read it; run: chmod 600 " + file);
+        }
+    }
+
     public static boolean isOwnerOnly(Path file) throws IOException {
         Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
         return p.stream().noneMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"));

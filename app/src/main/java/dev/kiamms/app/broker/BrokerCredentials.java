@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,6 +26,8 @@ public final class BrokerCredentials {
     public static final String MSS = "mss";
     /** {@code kiam-ms tail}: may only read what KrossIAM publishes. */
     public static final String TAIL = "kiam-ms-tail";
+    /** Every user kiam-ms makes for itself: an operator's app may not take these names. */
+    public static final List<String> OWN_USERS = List.of(KIAM, MSS, TAIL);
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -39,13 +42,11 @@ public final class BrokerCredentials {
         ObjectMapper json = new ObjectMapper();
         Map<String, String> users = new LinkedHashMap<>();
         if (Files.exists(file)) {
-            if (!OwnerOnlyFiles.isOwnerOnly(file)) {
-                throw new IOException(file + " holds passwords but others may read it; run: chmod 600 " + file);
-            }
+            OwnerOnlyFiles.requireOwnerOnly(file, "passwords");
             json.readTree(file.toFile()).fields().forEachRemaining(e -> users.put(e.getKey(), e.getValue().asText()));
         }
         boolean changed = false;
-        for (String user : new String[]{KIAM, MSS, TAIL}) {
+        for (String user : OWN_USERS) {
             String pw = users.get(user);
             if (pw == null || pw.isBlank()) {
                 users.put(user, newPassword());

@@ -31,9 +31,6 @@ import java.util.concurrent.Callable;
                 "", "Examples:", "  kiam-ms status", "  kiam-ms status --json --data /var/lib/kiam-ms"})
 public final class StatusCommand implements Callable<Integer> {
 
-    private static final java.util.Set<String> OWN_USERS = java.util.Set.of(BrokerCredentials.KIAM, BrokerCredentials.MSS,
-            BrokerCredentials.TAIL);
-
     @Mixin
     InstanceOptions instance;
 
@@ -109,7 +106,7 @@ public final class StatusCommand implements Callable<Integer> {
                 if (c.name().equals("kiam-ms")) {
                     live.addAll(c.subscriptions());
                 }
-                if (!c.user().isEmpty() && !OWN_USERS.contains(c.user())) {
+                if (!c.user().isEmpty() && !BrokerCredentials.OWN_USERS.contains(c.user())) {
                     apps.merge(c.user(), 1, Integer::sum);
                 }
             }

@@ -18,8 +18,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -31,8 +29,6 @@ public final class AppUsers {
 
     /** Letters, digits, '.', '_' and '-': safe in nats-server's configuration and in a URL. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    /** kiam-ms's own users; an app may not take their names. */
-    private static final Set<String> RESERVED = Set.of(BrokerCredentials.KIAM, BrokerCredentials.MSS, BrokerCredentials.TAIL);
 
     private final Path file;
     private final ObjectMapper json = new ObjectMapper();
@@ -41,18 +37,12 @@ public final class AppUsers {
         this.file = file;
     }
 
-    public Path file() {
-        return file;
-    }
-
     /** The users now on file; none when the file does not exist. */
     public List<AppUser> list() throws IOException {
         if (!Files.exists(file)) {
             return List.of();
         }
-        if (!OwnerOnlyFiles.isOwnerOnly(file)) {
-            throw new IOException(file + " holds passwords but others may read it; run: chmod 600 " + file);
-        }
+        OwnerOnlyFiles.requireOwnerOnly(file, "passwords");
         JsonNode root = json.readTree(file.toFile());
         List<AppUser> users = new ArrayList<>();
         for (JsonNode u : root.path("users")) {
@@ -69,10 +59,6 @@ public final class AppUsers {
         return users;
     }
 
-    public Optional<AppUser> find(String name) throws IOException {
-        return list().stream().filter(u -> u.name().equals(name)).findFirst();
-    }
-
     /**
      * Creates a user with a new random password.
      *
@@ -82,7 +68,7 @@ public final class AppUsers {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("'" + name + "' is not a valid user name: use up to 64 letters, digits, '.', '_' or '-'");
         }
-        if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+        if (BrokerCredentials.OWN_USERS.contains(name.toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException("'" + name + "' is one of kiam-ms's own users; choose another name");
         }
         if (roles.isEmpty()) {
