@@ -203,7 +203,11 @@ public final class EnvelopeCodec {
         return mapper.readValue(body, Reply.class);
     }
 
-    private static JsonNode field(JsonNode object, String name) {
+    /**
+     * A member of a JSON object as KrossIAM's server finds it: the exact name first, else the
+     * first that matches ignoring case; null when absent or JSON null.
+     */
+    public static JsonNode field(JsonNode object, String name) {
         JsonNode exact = object.get(name);
         if (exact != null) {
             return exact.isNull() ? null : exact;

@@ -1,5 +1,6 @@
 package dev.kiamms.app.tail;
 
+import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.sink.Redactor;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -9,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.time.Instant;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -34,7 +34,8 @@ public final class TailFormat {
 
     public String line(Instant received, String subject, byte[] body) {
         JsonNode envelope = parse(body);
-        String reqid = envelope == null ? "" : member(envelope, "reqid").asText("");
+        JsonNode reqidNode = envelope == null ? null : EnvelopeCodec.field(envelope, "reqid");
+        String reqid = reqidNode == null ? "" : reqidNode.asText("");
         JsonNode masked = envelope == null ? null : REDACTOR.redact(envelope);
         if (asJson) {
             ObjectNode out = json.createObjectNode();
@@ -48,7 +49,7 @@ public final class TailFormat {
             }
             return write(out);
         }
-        String payload = masked == null ? "(not JSON, " + body.length + " bytes)" : write(member(masked, "payload"));
+        String payload = masked == null ? "(not JSON, " + body.length + " bytes)" : write(EnvelopeCodec.field(masked, "payload"));
         if (payload.length() > SHORT_PAYLOAD) {
             payload = payload.substring(0, SHORT_PAYLOAD - 1) + "…";
         }
@@ -64,19 +65,9 @@ public final class TailFormat {
         }
     }
 
-    /** KrossIAM's server matches keys case-insensitively; so does the tail. */
-    private static JsonNode member(JsonNode object, String name) {
-        for (Map.Entry<String, JsonNode> e : object.properties()) {
-            if (e.getKey().equalsIgnoreCase(name)) {
-                return e.getValue();
-            }
-        }
-        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-    }
-
     private String write(JsonNode node) {
         try {
-            return node.isMissingNode() ? "" : json.writeValueAsString(node);
+            return node == null ? "" : json.writeValueAsString(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
