@@ -404,11 +404,8 @@ public final class Appliance {
         BrokerUsers.Change users = broker == null ? new BrokerUsers.Change(BrokerUsers.Outcome.UNCHANGED, "")
                 : brokerUsers.reload(broker.broker());
         ReloadResult config = reloadConfiguration();
-        return switch (users.outcome()) {
-            case UNCHANGED -> new ReloadResult(config.applied(), config.message(), users.outcome());
-            case RELOADED -> new ReloadResult(config.applied(), config.message() + "; " + users.message(), users.outcome());
-            case FAILED -> new ReloadResult(false, config.message() + "; " + users.message(), users.outcome());
-        };
+        return new ReloadResult(config.applied() && users.outcome() != BrokerUsers.Outcome.FAILED,
+                users.message().isEmpty() ? config.message() : config.message() + "; " + users.message(), users.outcome());
     }
 
     private ReloadResult reloadConfiguration() {
