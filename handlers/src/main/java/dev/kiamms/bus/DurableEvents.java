@@ -5,6 +5,7 @@ import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.Subjects;
 
 import io.nats.client.Connection;
+import io.nats.client.ConsumeOptions;
 import io.nats.client.ConsumerContext;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
@@ -47,8 +49,11 @@ public final class DurableEvents implements AutoCloseable {
     public static final String AUDIT_CONSUMER = "kiam-ms-audits";
     public static final String LOG_CONSUMER = "kiam-ms-logs";
 
-    /** How much the stream keeps: older or excess messages are discarded, oldest first. */
-    public record StreamLimits(Duration maxAge, long maxBytes) {
+    /**
+     * How much the stream keeps (older or excess messages are discarded, oldest first), and on
+     * how many servers of a cluster it is kept.
+     */
+    public record StreamLimits(Duration maxAge, long maxBytes, int replicas) {
     }
 
     /** {@code maxAttempts} deliveries in all; pause before retry n is firstPause × 2^(n-1), at most maxPause. */
@@ -59,9 +64,29 @@ public final class DurableEvents implements AutoCloseable {
         }
     }
 
-    /** A consumer's state as the broker reports it. */
-    public record ConsumerState(String name, long pending, long ackPending, long redelivered) {
+    /**
+     * A consumer's state as the broker reports it, with how long it has had messages waiting and
+     * taken none ({@code stalledMillis}, 0 when it is keeping up).
+     */
+    public record ConsumerState(String name, long pending, long ackPending, long redelivered, long stalledMillis) {
     }
+
+    /** One durable consumer kiam-ms reads: its name, subject, and whether its messages go through the ledger. */
+    private record Reader(String durable, String filterSubject, boolean exactlyOnce) {
+    }
+
+    /** What the watcher last saw of a consumer, to tell progress from a stall. */
+    private record Seen(long deliveredSeq, long ackFloorSeq, long sinceNanos, ConsumerState state) {
+    }
+
+    /** How long the broker waits for a pull to be filled; short, so that a lost pull is renewed within seconds. */
+    private static final long PULL_EXPIRES_MILLIS = 5_000;
+    /** A consumer with messages waiting and nothing taken for this long is pulled again from scratch. */
+    private static final Duration RESUME_AFTER = Duration.ofSeconds(2);
+    /** Durable messages handled at once, for all consumers together. */
+    private static final int WORKERS = 8;
+    /** How long completing a ledger record may wait for the broker to come back. */
+    private static final Duration LEDGER_PATIENCE = Duration.ofSeconds(30);
 
     private final Connection connection;
     private final EventPipeline pipeline;
@@ -69,19 +94,49 @@ public final class DurableEvents implements AutoCloseable {
     private final DeadLetters deadLetters;
     private final RetryPolicy retry;
     private final Duration ackWait;
-    private final List<MessageConsumer> consumers = new ArrayList<>();
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final DeliveryLedger ledger;
+    private final List<Reader> readers = new ArrayList<>();
+    private final Map<String, MessageConsumer> consumers = new LinkedHashMap<>();
+    private final Map<String, Seen> seen = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Messages being handled now, by subject and reqid: a copy the broker redelivers meanwhile waits for this one. */
+    private final java.util.Set<String> inHand = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final LongAdder deadLettered = new LongAdder();
+    private final LongAdder possiblyDelivered = new LongAdder();
+    private final LongAdder resumed = new LongAdder();
+    private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newScheduledThreadPool(2, r -> {
+        Thread t = new Thread(r, "kiam-ms-durable");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Messages handled at once: mails wait on their MTA, so several go out side by side. */
+    private final java.util.concurrent.Semaphore slots;
+    private final java.util.concurrent.ExecutorService workers;
+    private volatile boolean stopped;
+    private volatile String unavailable;
 
-    /** @param ackWait how long a message may take before the broker delivers it again: longer than the slowest mail */
+    /**
+     * @param ackWait how long the broker waits for an acknowledgement before it delivers a message
+     *                again; while a message is being handled kiam-ms tells the broker so every third
+     *                of it, so this bounds only how late a message held by a crashed kiam-ms is
+     * @param ledger  records each message of an exactly-once reader before and after its handling;
+     *                null on a broker without it (then only the in-memory window prevents repeats)
+     */
     public DurableEvents(Connection connection, EventPipeline pipeline, EnvelopeCodec codec, DeadLetters deadLetters,
-                         RetryPolicy retry, Duration ackWait) {
+                         RetryPolicy retry, Duration ackWait, DeliveryLedger ledger) {
         this.connection = connection;
         this.pipeline = pipeline;
         this.codec = codec;
         this.deadLetters = deadLetters;
         this.retry = retry;
         this.ackWait = ackWait;
+        this.ledger = ledger;
+        this.slots = new java.util.concurrent.Semaphore(WORKERS);
+        AtomicInteger n = new AtomicInteger();
+        this.workers = java.util.concurrent.Executors.newFixedThreadPool(WORKERS, r -> {
+            Thread t = new Thread(r, "kiam-ms-durable-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Creates the stream, or brings an existing one's limits up to date. */
@@ -94,6 +149,7 @@ public final class DurableEvents implements AutoCloseable {
                 .maxAge(limits.maxAge())
                 .maxBytes(limits.maxBytes())
                 .discardPolicy(DiscardPolicy.Old)
+                .replicas(limits.replicas())
                 .build();
         try {
             jsm.getStreamInfo(STREAM);
@@ -106,11 +162,25 @@ public final class DurableEvents implements AutoCloseable {
         }
     }
 
-    /** Starts reading one kind of message through the named durable consumer. */
-    public synchronized void consume(String durable, String filterSubject) throws IOException, JetStreamApiException {
+    /**
+     * Starts reading one kind of message through the named durable consumer.
+     *
+     * @param exactlyOnce whether each message is recorded in the ledger before and after it is
+     *                    handled, so that a crash or a redelivery never handles it twice (audits: mail)
+     */
+    public synchronized void consume(String durable, String filterSubject, boolean exactlyOnce)
+            throws IOException, JetStreamApiException {
+        Reader reader = new Reader(durable, filterSubject, exactlyOnce && ledger != null);
+        start(reader);
+        readers.add(reader);
+        LOG.info(() -> "reading " + filterSubject + " from stream " + STREAM + " as durable consumer " + durable
+                + (reader.exactlyOnce() ? ", each message recorded in " + DeliveryLedger.BUCKET : ""));
+    }
+
+    private void start(Reader reader) throws IOException, JetStreamApiException {
         ConsumerConfiguration cc = ConsumerConfiguration.builder()
-                .durable(durable)
-                .filterSubject(filterSubject)
+                .durable(reader.durable())
+                .filterSubject(reader.filterSubject())
                 .ackPolicy(AckPolicy.Explicit)
                 .deliverPolicy(DeliverPolicy.All)
                 .ackWait(ackWait)
@@ -118,26 +188,116 @@ public final class DurableEvents implements AutoCloseable {
                 .maxDeliver(retry.maxAttempts() + 1L)
                 .build();
         connection.jetStreamManagement().addOrUpdateConsumer(STREAM, cc);
-        ConsumerContext context = connection.jetStream().getConsumerContext(STREAM, durable);
-        consumers.add(context.consume(this::onMessage));
-        LOG.info(() -> "reading " + filterSubject + " from stream " + STREAM + " as durable consumer " + durable);
+        ConsumerContext context = connection.jetStream().getConsumerContext(STREAM, reader.durable());
+        // Small batches: a message waits in kiam-ms's memory only while the one before it is handled.
+        ConsumeOptions options = ConsumeOptions.builder().batchSize(16).expiresIn(PULL_EXPIRES_MILLIS).build();
+        MessageConsumer old = consumers.put(reader.durable(), context.consume(options, msg -> onMessage(reader, msg)));
+        if (old != null) {
+            closeQuietly(old);
+        }
+    }
+
+    /**
+     * Reads every consumer afresh: after the broker restarted, its pulls are gone with it, and
+     * the client would otherwise notice only after its heartbeat time-out. Retried until the
+     * broker's JetStream answers again.
+     */
+    public void resume(String why) {
+        timer.execute(() -> resumeNow(why, 0));
+    }
+
+    private void resumeNow(String why, int attempt) {
+        if (stopped) {
+            return;
+        }
+        try {
+            synchronized (this) {
+                for (Reader reader : readers) {
+                    start(reader);
+                }
+            }
+            resumed.increment();
+            unavailable = null;
+            LOG.info(() -> "durable consumers resumed (" + why + ")");
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            unavailable = "JetStream is not answering: " + e.getMessage();
+            if (attempt == 0 || attempt % 20 == 0) {
+                LOG.warning(() -> "cannot resume the durable consumers yet (" + e.getMessage() + "); trying again");
+            }
+            timer.schedule(() -> resumeNow(why, attempt + 1), 250, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Looks at every consumer once a second: one with messages waiting that takes none while
+     * kiam-ms is idle is read afresh; {@link #state()} reports how long each has been stalled.
+     */
+    public void watch() {
+        timer.scheduleWithFixedDelay(this::look, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private void look() {
+        if (stopped) {
+            return;
+        }
+        List<Reader> now;
+        synchronized (this) {
+            now = List.copyOf(readers);
+        }
+        JetStreamManagement jsm;
+        try {
+            jsm = connection.jetStreamManagement();
+        } catch (IOException e) {
+            return;
+        }
+        boolean stuck = false;
+        for (Reader reader : now) {
+            try {
+                ConsumerInfo info = jsm.getConsumerInfo(STREAM, reader.durable());
+                long delivered = info.getDelivered().getStreamSequence();
+                long floor = info.getAckFloor().getStreamSequence();
+                long t = System.nanoTime();
+                Seen before = seen.get(reader.durable());
+                boolean moved = before == null || before.deliveredSeq() != delivered || before.ackFloorSeq() != floor;
+                long since = moved || info.getNumPending() == 0 ? t : before.sinceNanos();
+                long stalled = TimeUnit.NANOSECONDS.toMillis(t - since);
+                seen.put(reader.durable(), new Seen(delivered, floor, since, new ConsumerState(info.getName(),
+                        info.getNumPending(), info.getNumAckPending(), info.getRedelivered(), stalled)));
+                stuck |= stalled >= RESUME_AFTER.toMillis() && slots.availablePermits() == WORKERS;
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
+                LOG.log(Level.FINE, "consumer info", e);
+            }
+        }
+        if (stuck) {
+            LOG.warning("a durable consumer has messages waiting but takes none; reading it afresh");
+            resumeNow("messages waiting, none taken", 0);
+        }
     }
 
     public long deadLettered() {
         return deadLettered.sum();
     }
 
+    /** Messages kept as dead letters because an earlier attempt may have mailed them. */
+    public long possiblyDelivered() {
+        return possiblyDelivered.sum();
+    }
+
+    /** How often the consumers were read afresh (after a broker restart or a stall). */
+    public long resumed() {
+        return resumed.sum();
+    }
+
+    /** What the watcher saw last, without asking the broker: cheap enough for every health request. */
     public List<ConsumerState> state() {
         List<ConsumerState> out = new ArrayList<>();
-        for (MessageConsumer c : snapshot()) {
-            try {
-                ConsumerInfo info = c.getConsumerInfo();
-                out.add(new ConsumerState(info.getName(), info.getNumPending(), info.getNumAckPending(), info.getRedelivered()));
-            } catch (IOException | JetStreamApiException e) {
-                LOG.log(Level.FINE, "consumer info", e);
-            }
-        }
+        seen.values().forEach(s -> out.add(s.state()));
         return out;
+    }
+
+    /** Why JetStream cannot be used now, or null. */
+    public String unavailable() {
+        return unavailable;
     }
 
     /** Stream figures for status: messages, bytes, first and last sequence. */
@@ -153,9 +313,10 @@ public final class DurableEvents implements AutoCloseable {
 
     /** Stops asking for messages and waits for the one being handled, up to {@code timeout}. */
     public boolean drain(Duration timeout) {
+        stopped = true;
         snapshot().forEach(MessageConsumer::stop);
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        while (slots.availablePermits() < WORKERS && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -163,58 +324,163 @@ public final class DurableEvents implements AutoCloseable {
                 return false;
             }
         }
-        return inFlight.get() == 0;
+        return slots.availablePermits() == WORKERS;
     }
 
     @Override
     public void close() {
-        for (MessageConsumer c : snapshot()) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.log(Level.FINE, "consumer close", e);
-            }
+        stopped = true;
+        timer.shutdownNow();
+        workers.shutdownNow();
+        snapshot().forEach(DurableEvents::closeQuietly);
+    }
+
+    private static void closeQuietly(MessageConsumer c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "consumer close", e);
         }
     }
 
     private synchronized List<MessageConsumer> snapshot() {
-        return List.copyOf(consumers);
+        return List.copyOf(consumers.values());
     }
 
-    private void onMessage(Message msg) {
-        inFlight.incrementAndGet();
+    /**
+     * Hands the message to a worker; the consumer's thread waits while all workers are busy, so
+     * the messages the broker pushed stay few. Order does not matter: each audit stands alone.
+     */
+    private void onMessage(Reader reader, Message msg) {
         try {
-            handle(msg);
+            slots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return; // not acknowledged: the broker delivers it again
+        }
+        if (!reader.exactlyOnce()) {
+            try {
+                work(reader, msg); // log records: one at a time, in the order they were sent
+            } finally {
+                slots.release();
+            }
+            return;
+        }
+        try {
+            workers.execute(() -> {
+                try {
+                    work(reader, msg);
+                } finally {
+                    slots.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            slots.release();
+            LOG.warning(() -> msg.getSubject() + " reqid=" + codec.peekReqid(msg.getData()) + " not taken (" + e
+                    + "); the broker delivers it again");
+        }
+    }
+
+    private void work(Reader reader, Message msg) {
+        // While it is handled, tell the broker every third of ackWait that it is still in hand.
+        long every = Math.max(ackWait.toMillis() / 3, 100);
+        java.util.concurrent.ScheduledFuture<?> progress = timer.scheduleAtFixedRate(msg::inProgress, every, every, TimeUnit.MILLISECONDS);
+        try {
+            handle(reader, msg);
         } catch (RuntimeException e) {
             // Never let one message stop the consumer; the broker redelivers it after ackWait.
             LOG.log(Level.SEVERE, msg.getSubject() + " reqid=" + codec.peekReqid(msg.getData()) + " failed: " + e, e);
         } finally {
-            inFlight.decrementAndGet();
+            progress.cancel(false);
         }
     }
 
-    private void handle(Message msg) {
-        long attempt = msg.metaData().deliveredCount();
+    private void handle(Reader reader, Message msg) {
+        if (!reader.exactlyOnce()) {
+            settle(msg, deliver(msg, false), null);
+            return;
+        }
+        String subject = msg.getSubject();
+        String reqid = codec.peekReqid(msg.getData());
+        if (reqid == null || reqid.isBlank()) {
+            settle(msg, deliver(msg, false), null); // refused by the pipeline, with the reason logged
+            return;
+        }
+        String handKey = subject + '/' + reqid;
+        if (!inHand.add(handKey)) {
+            // The broker gave up waiting for this copy (a restart lost its in-progress notes); the
+            // copy in hand acknowledges the message when it is done.
+            LOG.info(() -> subject + " reqid=" + reqid + " is being handled now; the copy delivered again is left to it");
+            return;
+        }
+        try {
+            claimAndHandle(msg, subject, reqid);
+        } finally {
+            inHand.remove(handKey);
+        }
+    }
+
+    private void claimAndHandle(Message msg, String subject, String reqid) {
+        DeliveryLedger.Claim claim = ledger.claim(subject, reqid);
+        if (claim instanceof DeliveryLedger.Claim.Fresh fresh) {
+            settle(msg, deliver(msg, true), fresh);
+        } else if (claim instanceof DeliveryLedger.Claim.AlreadyDelivered done) {
+            LOG.info(() -> subject + " reqid=" + reqid + " was handled at " + done.since() + "; not handled again");
+            msg.ack();
+        } else if (claim instanceof DeliveryLedger.Claim.MaybeDelivered maybe) {
+            String reason = "an earlier attempt began at " + maybe.since()
+                    + " and never finished (kiam-ms or its broker stopped meanwhile): the mail may have gone out, so it is not sent again";
+            possiblyDelivered.increment();
+            bury(msg, msg.metaData().deliveredCount(), new EventPipeline.Outcome.Failed(reason, false));
+        } else if (claim instanceof DeliveryLedger.Claim.Unavailable u) {
+            LOG.warning(() -> subject + " reqid=" + reqid + " waits: its delivery record cannot be written now (" + u.reason() + ")");
+            msg.nakWithDelay(Duration.ofSeconds(1));
+        }
+    }
+
+    /** @param deduplicated the ledger vouches that this reqid was not handled before */
+    private EventPipeline.Outcome deliver(Message msg, boolean deduplicated) {
         ZonedDateTime stored = msg.metaData().timestamp();
         long receivedMicros = stored.toEpochSecond() * 1_000_000L + stored.getNano() / 1_000;
-        EventPipeline.Outcome outcome = pipeline.deliver(msg.getSubject(), msg.getData(), receivedMicros);
+        return pipeline.deliver(msg.getSubject(), msg.getData(), receivedMicros, deduplicated);
+    }
+
+    /** Acknowledges, retries or gives up on a message by its outcome, and completes its ledger record. */
+    private void settle(Message msg, EventPipeline.Outcome outcome, DeliveryLedger.Claim.Fresh claim) {
+        long attempt = msg.metaData().deliveredCount();
         if (outcome instanceof EventPipeline.Outcome.Handled) {
+            if (claim != null) {
+                ledger.delivered(claim, LEDGER_PATIENCE);
+            }
             msg.ack();
         } else if (outcome instanceof EventPipeline.Outcome.Refused) {
+            release(claim);
             msg.term(); // already logged with its reqid; a retry cannot make it valid
         } else if (outcome instanceof EventPipeline.Outcome.Duplicate duplicate) {
+            release(claim);
             if (!duplicate.running()) {
                 msg.ack(); // handled before; the copy still running settles its own delivery
             }
         } else if (outcome instanceof EventPipeline.Outcome.Failed failed) {
             if (failed.retryable() && attempt < retry.maxAttempts()) {
+                release(claim);
                 Duration pause = retry.pauseAfter(attempt);
                 LOG.warning(() -> msg.getSubject() + " reqid=" + codec.peekReqid(msg.getData()) + " attempt " + attempt
                         + " of " + retry.maxAttempts() + " failed; retrying in " + pause.toSeconds() + " s");
                 msg.nakWithDelay(pause);
             } else {
+                if (failed.retryable()) {
+                    release(claim); // nothing went out: a replay may send it
+                }
+                // An ambiguous failure keeps its record "sending": only a person's replay clears it.
                 bury(msg, attempt, failed);
             }
+        }
+    }
+
+    private void release(DeliveryLedger.Claim.Fresh claim) {
+        if (claim != null) {
+            ledger.release(claim, LEDGER_PATIENCE);
         }
     }
 
@@ -224,8 +490,8 @@ public final class DurableEvents implements AutoCloseable {
             DeadLetters.Letter letter = deadLetters.put(msg.getSubject(), reqid, attempt, failed.reason(),
                     !failed.retryable(), msg.getData());
             deadLettered.increment();
-            LOG.severe(() -> msg.getSubject() + " reqid=" + reqid + " given up after " + attempt + " attempt(s); kept as dead letter "
-                    + letter.id() + " (kiam-ms dead-letters list)");
+            LOG.severe(() -> msg.getSubject() + " reqid=" + reqid + " given up after " + attempt + " attempt(s): " + failed.reason()
+                    + "; kept as dead letter " + letter.id() + " (kiam-ms dead-letters list)");
             msg.term();
         } catch (IOException e) {
             // Without a dead letter the message must stay in the stream: let the broker redeliver it.

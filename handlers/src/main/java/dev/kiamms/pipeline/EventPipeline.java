@@ -82,16 +82,25 @@ public final class EventPipeline {
 
     /** @param receivedMicros when the broker received the message, see {@link Intake#read(String, byte[], Class, long)} */
     public Outcome deliver(String subject, byte[] body, long receivedMicros) {
+        return deliver(subject, body, receivedMicros, false);
+    }
+
+    /**
+     * @param deduplicated the caller has made sure by a durable record that this reqid was not
+     *                     handled before (the broker's delivery ledger): the in-memory window is
+     *                     not asked, so that a person's replay of a dead letter is not taken for a repeat
+     */
+    public Outcome deliver(String subject, byte[] body, long receivedMicros, boolean deduplicated) {
         EventHandler<?> handler = handlerFor(subject);
         if (handler == null) {
             LOG.warning(() -> "no handler for " + subject + "; dropped reqid=" + intake.codec().peekReqid(body));
             stats.refused(subject);
             return new Outcome.Refused("no handler for " + subject);
         }
-        return deliver(handler, subject, body, receivedMicros);
+        return deliver(handler, subject, body, receivedMicros, deduplicated);
     }
 
-    private <P> Outcome deliver(EventHandler<P> handler, String subject, byte[] body, long receivedMicros) {
+    private <P> Outcome deliver(EventHandler<P> handler, String subject, byte[] body, long receivedMicros, boolean deduplicated) {
         long started = System.nanoTime();
         Intake.Outcome<P> outcome = intake.read(subject, body, handler.payloadType(), receivedMicros);
         if (outcome instanceof Intake.Refused<P> refused) {
@@ -102,7 +111,7 @@ public final class EventPipeline {
         }
         Intake.Accepted<P> accepted = (Intake.Accepted<P>) outcome;
         String reqid = accepted.context().reqid();
-        boolean once = recent.enabled() && subject.startsWith(Subjects.AUDIT_PREFIX);
+        boolean once = !deduplicated && recent.enabled() && subject.startsWith(Subjects.AUDIT_PREFIX);
         if (once) {
             RecentRequests.Claim claim = recent.claim(subject + '/' + reqid);
             if (claim != RecentRequests.Claim.FIRST) {

@@ -1,5 +1,6 @@
 package dev.kiamms.app.broker;
 
+import dev.kiamms.bus.DeliveryLedger;
 import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.protocol.Subjects;
 
@@ -26,8 +27,9 @@ public final class BrokerConfigWriter {
     public record Tls(Path cert, Path key, Path ca) {
     }
 
+    /** @param syncInterval nats-server's JetStream {@code sync_interval}: {@code always} or a duration */
     public record BrokerLayout(String serverName, String host, int port, int monitorPort, Path pidFile, Path logFile,
-                               Path jetStreamDir, boolean debug, Cluster cluster, Tls tls) {
+                               Path jetStreamDir, String syncInterval, boolean debug, Cluster cluster, Tls tls) {
     }
 
     private BrokerConfigWriter() {
@@ -73,8 +75,10 @@ public final class BrokerConfigWriter {
         s.append("log_file: ").append(quote(l.logFile().toString())).append('\n');
         s.append("logtime: true\n");
         s.append("debug: ").append(l.debug()).append('\n');
-        s.append("# JetStream keeps audits and log records until kiam-ms has handled them.\n");
-        s.append("jetstream {\n  store_dir: ").append(quote(l.jetStreamDir().toString())).append("\n}\n");
+        s.append("# JetStream keeps audits and log records until kiam-ms has handled them. With sync_interval\n");
+        s.append("# always, a message is on disk (fsync) before the broker confirms it: it survives power loss.\n");
+        s.append("jetstream {\n  store_dir: ").append(quote(l.jetStreamDir().toString()))
+                .append("\n  sync_interval: ").append(l.syncInterval()).append("\n}\n");
         if (l.tls() != null) {
             s.append("tls {\n  cert_file: ").append(quote(l.tls().cert().toString()))
                     .append("\n  key_file: ").append(quote(l.tls().key().toString())).append('\n');
@@ -110,7 +114,7 @@ public final class BrokerConfigWriter {
         // and with both set, nats-server's CPU per request grew about 25-fold (scripts/bench).
         s.append("    {user: ").append(quote(BrokerCredentials.MSS))
                 .append(", password: ").append(quote(c.password(BrokerCredentials.MSS)))
-                .append(", permissions: {publish: {allow: [\"$JS.API.>\", \"$JS.ACK.>\", ").append(quote(Subjects.INBOX_PREFIX + ".>"))
+                .append(", permissions: {publish: {allow: [\"$JS.API.>\", \"$JS.ACK.>\", ").append(quote(DeliveryLedger.WRITE_SUBJECTS)).append(", ").append(quote(Subjects.INBOX_PREFIX + ".>"))
                 .append("]}, subscribe: {allow: [").append(quote(Subjects.ALL)).append(", \"_INBOX.>\"]}}}\n");
         // kiam-ms tail: watches, never publishes.
         user(s, BrokerCredentials.TAIL, c.password(BrokerCredentials.TAIL), List.of(Subjects.ALL), false);

@@ -74,11 +74,23 @@ public record Settings(
             restarts = restarts != null ? restarts : new RestartSettings(null, null);
             serverName = serverName == null ? "" : serverName.trim();
             jetstream = jetstream != null ? jetstream : new JetStreamSettings(null, null);
+            if (cluster != null && jetstream.replicas() != null && jetstream.replicas() > cluster.routes().size() + 1) {
+                throw new IllegalArgumentException("broker.jetstream.replicas is " + jetstream.replicas() + " but the cluster has only "
+                        + (cluster.routes().size() + 1) + " node(s); lower it or add routes");
+            }
             host = host == null || host.isBlank() ? "127.0.0.1" : host.trim();
             port = port == null ? 4222 : port;
             monitorPort = monitorPort == null ? 8222 : monitorPort;
             requirePort("broker.port", port);
             requirePort("broker.monitor_port", monitorPort);
+        }
+
+        /** Copies of the audit stream: as configured, else 3 in a cluster of three or more nodes and 1 otherwise. */
+        public int replicas() {
+            if (jetstream.replicas() != null) {
+                return jetstream.replicas();
+            }
+            return cluster != null && cluster.routes().size() + 1 >= 3 ? 3 : 1;
         }
     }
 
@@ -119,16 +131,39 @@ public record Settings(
         }
     }
 
-    /** How much of the audit and log stream the broker keeps (the oldest goes first). */
+    /**
+     * How much of the audit and log stream the broker keeps (the oldest goes first), how often
+     * its store is flushed to disk, and on how many servers of a cluster it is kept.
+     *
+     * @param syncInterval {@code always} (fsync before the broker confirms a message: an audit it took
+     *                     survives an OS crash or power loss) or a nats-server duration such as
+     *                     {@code 2m} (faster; the last interval's audits may be lost on power loss)
+     * @param replicas     copies of the stream and of the delivery records; null: 1 alone, 3 in a
+     *                     cluster of three or more nodes
+     */
     public record JetStreamSettings(
             @JsonProperty("max_age_hours") Integer maxAgeHours,
-            @JsonProperty("max_bytes_mb") Integer maxBytesMb) {
+            @JsonProperty("max_bytes_mb") Integer maxBytesMb,
+            @JsonProperty("sync_interval") String syncInterval,
+            Integer replicas) {
         public JetStreamSettings {
             maxAgeHours = maxAgeHours == null ? 168 : maxAgeHours;
             maxBytesMb = maxBytesMb == null ? 1024 : maxBytesMb;
+            syncInterval = syncInterval == null || syncInterval.isBlank() ? "always" : syncInterval.trim();
             if (maxAgeHours < 1 || maxBytesMb < 1) {
                 throw new IllegalArgumentException("broker.jetstream.max_age_hours and max_bytes_mb must be 1 or more");
             }
+            if (!syncInterval.matches("always|[1-9][0-9]*(ms|s|m|h)")) {
+                throw new IllegalArgumentException("broker.jetstream.sync_interval must be always (the default) or a duration such as 10s or 2m, not "
+                        + syncInterval);
+            }
+            if (replicas != null && (replicas < 1 || replicas > 5)) {
+                throw new IllegalArgumentException("broker.jetstream.replicas must be 1 to 5, not " + replicas);
+            }
+        }
+
+        public JetStreamSettings(Integer maxAgeHours, Integer maxBytesMb) {
+            this(maxAgeHours, maxBytesMb, null, null);
         }
     }
 
@@ -180,11 +215,22 @@ public record Settings(
         }
     }
 
-    /** Audits: switched on or off, and how a failed audit is retried before it becomes a dead letter. */
-    public record AuditSettings(Boolean subscribe, RetrySettings retry) {
+    /**
+     * Audits: switched on or off, how a failed audit is retried before it becomes a dead letter,
+     * and after how long audits waiting with none taken make the health {@code degraded}.
+     */
+    public record AuditSettings(Boolean subscribe, RetrySettings retry, @JsonProperty("stall_seconds") Integer stallSeconds) {
         public AuditSettings {
             subscribe = subscribe == null || subscribe;
             retry = retry != null ? retry : new RetrySettings(null, null, null);
+            stallSeconds = stallSeconds == null ? 30 : stallSeconds;
+            if (stallSeconds < 1) {
+                throw new IllegalArgumentException("service.audits.stall_seconds must be 1 or more");
+            }
+        }
+
+        public AuditSettings(Boolean subscribe, RetrySettings retry) {
+            this(subscribe, retry, null);
         }
     }
 

@@ -25,8 +25,9 @@ import java.util.logging.Logger;
  * The health and metrics endpoint, on 127.0.0.1 only (JDK's built-in HTTP server):
  * <ul>
  *   <li>{@code GET /healthz}: 200 when the subscribers are connected to the broker and subscribed,
- *       else 503; the body is JSON either way: {@code status} ({@code ok} or {@code unhealthy}),
- *       {@code problems} (one line each, only when unhealthy), and the details.</li>
+ *       else 503; the body is JSON either way: {@code status} ({@code ok}, {@code degraded} when it
+ *       answers but audits are not being taken, or {@code unhealthy}), {@code problems} (one line
+ *       each, only when not ok), and the details.</li>
  *   <li>{@code GET /metrics}: the counters in Prometheus' text format, see {@link PrometheusText}.</li>
  * </ul>
  * Anything else is 404 (405 for another method than GET or HEAD). Requests are answered one at a
@@ -185,7 +186,7 @@ public final class HealthServer implements AutoCloseable {
 
     private static Map<String, Object> healthBody(HealthSnapshot s, List<String> problems) {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", problems.isEmpty() ? "ok" : "unhealthy");
+        body.put("status", s.status());
         if (!problems.isEmpty()) {
             body.put("problems", problems);
         }
@@ -193,6 +194,10 @@ public final class HealthServer implements AutoCloseable {
         body.put("brokerRestarts", s.brokerRestarts());
         body.put("subscriptions", s.subscriptions());
         body.put("deadLetters", s.deadLetters());
+        body.put("possiblyDelivered", s.possiblyDelivered());
+        if (!s.consumers().isEmpty()) {
+            body.put("consumers", s.consumers());
+        }
         return body;
     }
 

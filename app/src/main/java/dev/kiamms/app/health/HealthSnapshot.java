@@ -1,5 +1,6 @@
 package dev.kiamms.app.health;
 
+import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.mail.delivery.Attempt;
 import dev.kiamms.pipeline.HandlerStats;
 
@@ -12,21 +13,40 @@ import java.util.Map;
  * per request so that one answer never mixes two moments.
  *
  * @param otherProblems what the source itself reports as wrong, see {@link HealthSource#problems()}
+ * @param degradations  what works but not as promised, see {@link HealthSource#degradations()}
  */
 public record HealthSnapshot(boolean brokerConnected, List<String> subscriptions, Map<String, HandlerStats.Counts> handlers,
                              Map<String, Map<Attempt.Outcome, Long>> mailAttempts, int brokerRestarts, long deadLetters,
-                             List<String> otherProblems) {
+                             List<String> otherProblems, List<String> degradations, List<DurableEvents.ConsumerState> consumers,
+                             long possiblyDelivered) {
 
     public HealthSnapshot {
         subscriptions = subscriptions == null ? List.of() : List.copyOf(subscriptions);
         handlers = handlers == null ? Map.of() : handlers;
         mailAttempts = mailAttempts == null ? Map.of() : mailAttempts;
         otherProblems = otherProblems == null ? List.of() : List.copyOf(otherProblems);
+        degradations = degradations == null ? List.of() : List.copyOf(degradations);
+        consumers = consumers == null ? List.of() : List.copyOf(consumers);
+    }
+
+    public HealthSnapshot(boolean brokerConnected, List<String> subscriptions, Map<String, HandlerStats.Counts> handlers,
+                          Map<String, Map<Attempt.Outcome, Long>> mailAttempts, int brokerRestarts, long deadLetters,
+                          List<String> otherProblems) {
+        this(brokerConnected, subscriptions, handlers, mailAttempts, brokerRestarts, deadLetters, otherProblems, List.of(), List.of(), 0);
     }
 
     public static HealthSnapshot of(HealthSource source) {
         return new HealthSnapshot(source.brokerConnected(), source.subscriptions(), source.handlers(),
-                source.mailAttempts(), source.brokerRestarts(), source.deadLetters(), source.problems());
+                source.mailAttempts(), source.brokerRestarts(), source.deadLetters(), source.problems(), source.degradations(),
+                source.consumers(), source.possiblyDelivered());
+    }
+
+    /** {@code ok}, {@code degraded} (answering, but something a person should look at) or {@code unhealthy}. */
+    public String status() {
+        if (!problems().isEmpty()) {
+            return degradations.containsAll(problems()) ? "degraded" : "unhealthy";
+        }
+        return "ok";
     }
 
     /** Why the appliance is not healthy, one line each; empty when it is. */
@@ -39,6 +59,7 @@ public record HealthSnapshot(boolean brokerConnected, List<String> subscriptions
             out.add("no subscriptions: kiam-ms answers nothing");
         }
         out.addAll(otherProblems);
+        out.addAll(degradations);
         return out;
     }
 

@@ -1,5 +1,6 @@
 package dev.kiamms.app.health;
 
+import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.mail.delivery.Attempt;
 import dev.kiamms.pipeline.HandlerStats;
 
@@ -34,5 +35,23 @@ public interface HealthSource {
     /** Anything else that makes the appliance unhealthy, one line each (say, "stopping"); none by default. */
     default List<String> problems() {
         return List.of();
+    }
+
+    /**
+     * What works but not as promised, one line each (say, audits waiting that nobody takes): the
+     * appliance answers, but a person should look. None by default.
+     */
+    default List<String> degradations() {
+        return List.of();
+    }
+
+    /** The durable consumers as last seen (audits, log records); none with JetStream off. */
+    default List<DurableEvents.ConsumerState> consumers() {
+        return List.of();
+    }
+
+    /** Audits kept as dead letters because an earlier attempt may have mailed them, since kiam-ms started. */
+    default long possiblyDelivered() {
+        return 0;
     }
 }

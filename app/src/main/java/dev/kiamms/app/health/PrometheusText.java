@@ -1,5 +1,6 @@
 package dev.kiamms.app.health;
 
+import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.mail.delivery.Attempt;
 import dev.kiamms.pipeline.HandlerStats;
 
@@ -27,6 +28,10 @@ public final class PrometheusText {
     private PrometheusText() {
     }
 
+    private static String consumerLabel(DurableEvents.ConsumerState c) {
+        return "consumer=\"" + escapeLabelValue(c.name()) + "\"";
+    }
+
     public static String write(HealthSnapshot s) {
         StringBuilder out = new StringBuilder(4096);
 
@@ -45,6 +50,29 @@ public final class PrometheusText {
         family(out, "kiamms_dead_letters_total", "counter",
                 "Audits that failed after their last attempt and became dead letters, since kiam-ms started.");
         sample(out, "kiamms_dead_letters_total", null, Long.toString(s.deadLetters()));
+
+        family(out, "kiamms_possibly_delivered_total", "counter",
+                "Audits kept as dead letters, not mailed again, because an earlier attempt may have mailed them (a crash "
+                        + "during the send), since kiam-ms started.");
+        sample(out, "kiamms_possibly_delivered_total", null, Long.toString(s.possiblyDelivered()));
+
+        family(out, "kiamms_healthy", "gauge", "1 when /healthz says ok, else 0 (degraded or unhealthy).");
+        sample(out, "kiamms_healthy", null, s.problems().isEmpty() ? "1" : "0");
+
+        if (!s.consumers().isEmpty()) {
+            family(out, "kiamms_durable_pending", "gauge", "Messages in the stream not yet delivered to kiam-ms, per durable consumer.");
+            for (DurableEvents.ConsumerState c : s.consumers()) {
+                sample(out, "kiamms_durable_pending", consumerLabel(c), Long.toString(c.pending()));
+            }
+            family(out, "kiamms_durable_ack_pending", "gauge", "Messages delivered and not yet acknowledged (in hand or waiting for a retry), per durable consumer.");
+            for (DurableEvents.ConsumerState c : s.consumers()) {
+                sample(out, "kiamms_durable_ack_pending", consumerLabel(c), Long.toString(c.ackPending()));
+            }
+            family(out, "kiamms_durable_stalled_seconds", "gauge", "How long a durable consumer has had messages waiting and taken none (0: keeping up).");
+            for (DurableEvents.ConsumerState c : s.consumers()) {
+                sample(out, "kiamms_durable_stalled_seconds", consumerLabel(c), Long.toString(c.stalledMillis() / 1000));
+            }
+        }
 
         family(out, "kiamms_messages_total", "counter",
                 "Messages per action key or event subject, by what became of them: handled, failed (the handler "

@@ -16,6 +16,7 @@ import dev.kiamms.app.health.HealthSource;
 import dev.kiamms.app.users.AppUsers;
 import dev.kiamms.app.users.BrokerUsers;
 import dev.kiamms.bus.DeadLetters;
+import dev.kiamms.bus.DeliveryLedger;
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.bus.MessageBus;
 import dev.kiamms.bus.QuietErrorListener;
@@ -74,8 +75,12 @@ public final class Appliance {
     private static final Duration BROKER_START_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration BROKER_STOP_GRACE = Duration.ofSeconds(10);
-    /** Longer than the slowest audit mail (every MTA's time-outs in a row), so the broker never resends one still in progress. */
-    private static final Duration AUDIT_ACK_WAIT = Duration.ofMinutes(5);
+    /**
+     * How long the broker waits before it delivers an unacknowledged audit again. An audit being
+     * mailed is reported in progress every third of this, however slow its MTAs; so this bounds how
+     * late an audit held by a kiam-ms that crashed is mailed after the next start.
+     */
+    private static final Duration AUDIT_ACK_WAIT = Duration.ofSeconds(15);
 
     /** What {@code start} prints when the appliance is ready. */
     public record Ready(String brokerUrlMasked, String natsServerVersion, List<String> subjects, Duration startup) {
@@ -151,7 +156,7 @@ public final class Appliance {
             BrokerCredentials credentials = BrokerCredentials.loadOrCreate(paths.credentialsFile());
             BrokerConfigWriter.BrokerLayout layout = new BrokerConfigWriter.BrokerLayout(serverName(), b.host(), b.port(),
                     b.monitorPort(), paths.natsPidFile(), logDir.resolve("nats-server.log"),
-                    OwnerOnlyFiles.directory(paths.jetStreamDir()), settings.debug(), cluster(), tls());
+                    OwnerOnlyFiles.directory(paths.jetStreamDir()), b.jetstream().syncInterval(), settings.debug(), cluster(), tls());
             brokerUsers = new BrokerUsers(paths.natsConfigFile(), layout, credentials, new AppUsers(paths.appUsersFile()),
                     settings.service().queueGroup());
             brokerUsers.writeConfig();
@@ -310,7 +315,7 @@ public final class Appliance {
                 .reconnectWait(Duration.ofMillis(250))
                 .connectionTimeout(Duration.ofSeconds(5))
                 .errorListener(new QuietErrorListener("kiamms.bus"))
-                .connectionListener(new ConnectionLogger())
+                .connectionListener(new ConnectionLogger(this::onReconnected))
                 .build();
         return Nats.connect(options);
     }
@@ -341,7 +346,8 @@ public final class Appliance {
                 events, codec);
         List<String> subjects = new ArrayList<>(bus.subscribe(actions, eventPatterns));
         Settings.JetStreamSettings js = settings.broker().jetstream();
-        if (!ensureStream(new DurableEvents.StreamLimits(Duration.ofHours(js.maxAgeHours()), js.maxBytesMb() * 1024L * 1024L))) {
+        Duration keep = Duration.ofHours(js.maxAgeHours());
+        if (!ensureStream(new DurableEvents.StreamLimits(keep, js.maxBytesMb() * 1024L * 1024L, settings.broker().replicas()))) {
             // An external broker without JetStream: audits and logs as plain subscriptions, at most once.
             LOG.warning("the broker has no JetStream: audits and log records are handled as they arrive and are lost while kiam-ms is down");
             if (settings.service().audits().subscribe()) {
@@ -354,17 +360,22 @@ public final class Appliance {
         }
         try {
             Settings.RetrySettings r = settings.service().audits().retry();
+            // Kept as long as the stream keeps the audits, on as many servers.
+            DeliveryLedger ledger = DeliveryLedger.open(connection, keep, settings.broker().replicas(),
+                    "kiam-ms pid " + ProcessHandle.current().pid() + " on " + hostName());
             durable = new DurableEvents(connection, events, codec, new DeadLetters(paths.deadLetterDir()),
                     new DurableEvents.RetryPolicy(r.maxAttempts(), Duration.ofSeconds(r.firstPauseSeconds()),
-                            Duration.ofSeconds(r.maxPauseSeconds())), AUDIT_ACK_WAIT);
+                            Duration.ofSeconds(r.maxPauseSeconds())), AUDIT_ACK_WAIT, ledger);
             if (settings.service().audits().subscribe()) {
-                durable.consume(DurableEvents.AUDIT_CONSUMER, Subjects.AUDIT_PREFIX + ">");
+                durable.consume(DurableEvents.AUDIT_CONSUMER, Subjects.AUDIT_PREFIX + ">", true);
                 subjects.add(Subjects.AUDIT_PREFIX + "> (stream " + DurableEvents.STREAM + ")");
             }
             if (recordLogs) {
-                durable.consume(DurableEvents.LOG_CONSUMER, Subjects.LOG);
+                // A log record written twice after a crash does no harm: no ledger round trips for them.
+                durable.consume(DurableEvents.LOG_CONSUMER, Subjects.LOG, false);
                 subjects.add(Subjects.LOG + " (stream " + DurableEvents.STREAM + ")");
             }
+            durable.watch();
         } catch (JetStreamApiException e) {
             throw new IOException("JetStream: " + e.getMessage(), e);
         }
@@ -539,6 +550,39 @@ public final class Appliance {
             DurableEvents d = durable;
             return d == null ? 0 : d.deadLettered();
         }
+
+        @Override
+        public List<DurableEvents.ConsumerState> consumers() {
+            DurableEvents d = durable;
+            return d == null ? List.of() : d.state();
+        }
+
+        @Override
+        public long possiblyDelivered() {
+            DurableEvents d = durable;
+            return d == null ? 0 : d.possiblyDelivered();
+        }
+
+        @Override
+        public List<String> degradations() {
+            DurableEvents d = durable;
+            if (d == null) {
+                return List.of();
+            }
+            List<String> out = new ArrayList<>();
+            String unavailable = d.unavailable();
+            if (unavailable != null) {
+                out.add(unavailable + "; audits wait in the stream until it answers");
+            }
+            long stallMillis = settings.service().audits().stallSeconds() * 1000L;
+            for (DurableEvents.ConsumerState c : d.state()) {
+                if (c.stalledMillis() >= stallMillis) {
+                    out.add("durable consumer " + c.name() + ": " + c.pending() + " message(s) waiting, none taken for "
+                            + c.stalledMillis() / 1000 + " s; see the log and 'kiam-ms status'");
+                }
+            }
+            return out;
+        }
     }
 
     private RecentRequests recentRequests() {
@@ -585,13 +629,15 @@ public final class Appliance {
         if (!configured.isEmpty()) {
             return configured;
         }
-        String host;
+        return "kiam-ms-" + hostName().replaceAll("[^A-Za-z0-9-]", "-") + "-" + settings.broker().port();
+    }
+
+    private static String hostName() {
         try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
+            return java.net.InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
-            host = "localhost";
+            return "localhost";
         }
-        return "kiam-ms-" + host.replaceAll("[^A-Za-z0-9-]", "-") + "-" + settings.broker().port();
     }
 
     private String natsServerVersion(int monitorPort) {
@@ -612,13 +658,30 @@ public final class Appliance {
         return BrokerAddress.url(settings.broker(), password == null ? null : BrokerCredentials.KIAM, password);
     }
 
+    /** After a reconnect the broker may be a new process: its pulls for our consumers are gone. */
+    private void onReconnected() {
+        DurableEvents d = durable;
+        if (d != null) {
+            d.resume("reconnected to the broker");
+        }
+    }
+
     /** One log line per connection event instead of jnats' default stack traces. */
     private static final class ConnectionLogger implements ConnectionListener {
+        private final Runnable onReconnected;
+
+        ConnectionLogger(Runnable onReconnected) {
+            this.onReconnected = onReconnected;
+        }
+
         @Override
         public void connectionEvent(Connection conn, Events type) {
             switch (type) {
                 case DISCONNECTED -> LOG.warning("disconnected from the broker; reconnecting");
-                case RECONNECTED -> LOG.info("reconnected to the broker");
+                case RECONNECTED -> {
+                    LOG.info("reconnected to the broker");
+                    onReconnected.run();
+                }
                 case CLOSED -> LOG.fine("broker connection closed");
                 default -> LOG.fine(() -> "broker connection: " + type);
             }

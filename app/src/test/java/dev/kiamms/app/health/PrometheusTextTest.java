@@ -1,5 +1,6 @@
 package dev.kiamms.app.health;
 
+import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.mail.delivery.Attempt;
 import dev.kiamms.pipeline.HandlerStats;
 
@@ -35,7 +36,9 @@ class PrometheusTextTest {
     }
 
     private static HealthSnapshot snapshot(Map<String, HandlerStats.Counts> handlers, Map<String, Map<Attempt.Outcome, Long>> mail) {
-        return new HealthSnapshot(true, List.of("kiam.console.action.iplocation"), handlers, mail, 2, 3, List.of());
+        return new HealthSnapshot(true, List.of("kiam.console.action.iplocation"), handlers, mail, 2, 3, List.of(),
+                List.of("durable consumer kiam-ms-audits: 7 message(s) waiting, none taken for 31 s"),
+                List.of(new DurableEvents.ConsumerState("kiam-ms-audits", 7, 1, 4, 31_500)), 5);
     }
 
     @Test
@@ -70,14 +73,19 @@ class PrometheusTextTest {
         mail.put("primary", attempts(7, 2, 1));
         Exposition e = Exposition.parse(PrometheusText.write(snapshot(handlers, mail)));
 
-        assertEquals(Map.of(
-                "kiamms_broker_connected", "gauge",
-                "kiamms_subscriptions", "gauge",
-                "kiamms_broker_restarts_total", "counter",
-                "kiamms_dead_letters_total", "counter",
-                "kiamms_messages_total", "counter",
-                "kiamms_message_duration_seconds", "histogram",
-                "kiamms_mail_attempts_total", "counter"), e.types);
+        assertEquals(Map.ofEntries(
+                Map.entry("kiamms_broker_connected", "gauge"),
+                Map.entry("kiamms_subscriptions", "gauge"),
+                Map.entry("kiamms_broker_restarts_total", "counter"),
+                Map.entry("kiamms_dead_letters_total", "counter"),
+                Map.entry("kiamms_possibly_delivered_total", "counter"),
+                Map.entry("kiamms_healthy", "gauge"),
+                Map.entry("kiamms_durable_pending", "gauge"),
+                Map.entry("kiamms_durable_ack_pending", "gauge"),
+                Map.entry("kiamms_durable_stalled_seconds", "gauge"),
+                Map.entry("kiamms_messages_total", "counter"),
+                Map.entry("kiamms_message_duration_seconds", "histogram"),
+                Map.entry("kiamms_mail_attempts_total", "counter")), e.types);
         assertEquals(1, e.value("kiamms_broker_connected", Map.of()));
         assertEquals(1, e.value("kiamms_subscriptions", Map.of()));
         assertEquals(2, e.value("kiamms_broker_restarts_total", Map.of()));
@@ -139,6 +147,12 @@ class PrometheusTextTest {
         assertEquals(5, e.value("kiamms_messages_total", Map.of("subject", "iplocation", "outcome", "handled")));
         assertEquals(List.of(), e.checkHistogram("kiamms_message_duration_seconds"));
         assertEquals(List.of(), e.find("kiamms_message_duration_seconds_sum", Map.of()));
+        Map<String, String> audits = Map.of("consumer", "kiam-ms-audits");
+        assertEquals(7, e.value("kiamms_durable_pending", audits));
+        assertEquals(1, e.value("kiamms_durable_ack_pending", audits));
+        assertEquals(31, e.value("kiamms_durable_stalled_seconds", audits));
+        assertEquals(5, e.value("kiamms_possibly_delivered_total", Map.of()));
+        assertEquals(0, e.value("kiamms_healthy", Map.of()), "a degraded appliance is not healthy");
     }
 
     @Test
@@ -147,8 +161,9 @@ class PrometheusTextTest {
         Exposition e = Exposition.parse(PrometheusText.write(empty));
         assertEquals(0, e.value("kiamms_broker_connected", Map.of()));
         assertEquals(0, e.value("kiamms_subscriptions", Map.of()));
-        assertEquals(4, e.samples.size());
-        assertEquals(7, e.types.size());
+        assertEquals(6, e.samples.size());
+        assertEquals(9, e.types.size());
+        assertEquals(0, e.value("kiamms_healthy", Map.of()), "not connected: not healthy");
     }
 
     @Test
