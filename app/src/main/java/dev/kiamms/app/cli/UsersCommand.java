@@ -41,7 +41,11 @@ import java.util.concurrent.Callable;
 public final class UsersCommand {
 
     @Command(name = "add", description = "Create an app user with a generated password, shown only this once, and let the running broker accept it.",
-            footer = {"", "Examples:", "  kiam-ms users add sms-sender --allow notice-reader",
+            footer = {"", "The password is printed as soon as the user is saved, before the running",
+                    "kiam-ms is asked to reload. If that reload fails or gets no answer, the user",
+                    "IS saved: stderr says so in one line and the exit code is 1; fix the cause",
+                    "and run 'kiam-ms reload'. With --json, stdout is one JSON document either way.",
+                    "", "Examples:", "  kiam-ms users add sms-sender --allow notice-reader",
                     "  kiam-ms users add audit-archive --allow audit-reader,log-reader --json",
                     "  kiam-ms users add geo-app --allow action:iplocation --env-file /etc/geo-app/nats.env"})
     static final class Add implements Callable<Integer> {
