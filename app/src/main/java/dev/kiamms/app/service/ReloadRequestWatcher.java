@@ -54,7 +54,8 @@ public final class ReloadRequestWatcher implements AutoCloseable {
         return t;
     });
 
-    private ReloadRequestWatcher(Path dir, Function<List<String>, byte[]> reload) {
+    /** Not polling yet: {@link #start} polls; tests call {@link #sweep} themselves. */
+    ReloadRequestWatcher(Path dir, Function<List<String>, byte[]> reload) {
         this.dir = dir;
         this.reload = reload;
     }
@@ -82,8 +83,14 @@ public final class ReloadRequestWatcher implements AutoCloseable {
     }
 
     void sweep() throws IOException {
-        // Someone may have cleaned the run folder by hand: requesters need it back.
-        OwnerOnlyFiles.directory(dir);
+        if (!Files.isDirectory(dir)) {
+            // Removed by hand: requesters need it back. Not its parent, though: a run folder made
+            // here would not be owner-only, and without it there is no lock to find us by anyway.
+            if (!Files.isDirectory(dir.getParent())) {
+                return;
+            }
+            OwnerOnlyFiles.directory(dir);
+        }
         List<String> claimed = new ArrayList<>();
         Instant stale = Instant.now().minus(UNCOLLECTED);
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
