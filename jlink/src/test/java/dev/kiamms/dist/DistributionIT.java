@@ -123,6 +123,18 @@ class DistributionIT {
         Result reload = kiamMs("reload", "--config", config.toString());
         assertEquals(0, reload.exit, reload.text());
         assertTrue(reload.out.startsWith("reloaded "), reload.text());
+        // The command went through the reload-request folder; operators and systemd's ExecReload send SIGHUP.
+        Path reloadRecord = home.resolve("data/run/reload.json");
+        JsonNode byCommand = new ObjectMapper().readTree(reloadRecord.toFile());
+        assertEquals(1, byCommand.path("requests").size(), byCommand.toString());
+        assertEquals(0, run(List.of("kill", "-HUP", Long.toString(appliance.pid())), Map.of(), 10).exit);
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        JsonNode bySignal = byCommand;
+        while (bySignal.path("at").equals(byCommand.path("at")) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            bySignal = new ObjectMapper().readTree(reloadRecord.toFile());
+        }
+        assertTrue(bySignal.path("applied").asBoolean() && bySignal.path("requests").isMissingNode(), "SIGHUP reloaded: " + bySignal);
         assertEquals(0, kiamMs("status", "--config", config.toString()).exit, "SIGHUP reloads, it does not stop kiam-ms");
 
         // The loopback health and metrics endpoint, as a monitoring agent reads it.

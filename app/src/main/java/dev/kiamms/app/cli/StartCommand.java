@@ -7,6 +7,7 @@ import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.logging.LogSetup;
 import dev.kiamms.app.service.Appliance;
 import dev.kiamms.app.service.InstancePaths;
+import dev.kiamms.app.service.ReloadRequestWatcher;
 import dev.kiamms.files.OwnerOnlyFiles;
 
 import picocli.CommandLine.Command;
@@ -16,12 +17,15 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.logging.Logger;
 
 @Command(name = "start",
         description = "Start the managed nats-server and the message service in the foreground; "
                 + "SIGTERM or Ctrl-C stops both cleanly.",
         footer = {"", "Examples:", "  kiam-ms start", "  kiam-ms start --config /etc/kiam-ms/kiam-ms.yaml --data /var/lib/kiam-ms"})
 public final class StartCommand implements Callable<Integer> {
+
+    private static final Logger LOG = Logger.getLogger("kiamms.start");
 
     @Mixin
     InstanceOptions instance;
@@ -46,13 +50,27 @@ public final class StartCommand implements Callable<Integer> {
         Thread hook = new Thread(appliance::stop, "kiam-ms-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         // SIGHUP reloads the configuration (as for most daemons) instead of stopping the JVM.
-        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> appliance.reloadAndRecord());
+        // Where the parent ignored SIGHUP (nohup), the JVM keeps it ignored and installs nothing,
+        // without an error: say so, since only the reload-request folder reaches us then.
+        if (sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> appliance.reloadAndRecord())
+                == sun.misc.SignalHandler.SIG_IGN) {
+            LOG.warning("SIGHUP is ignored in this process (started with nohup?), so 'kill -HUP' does not reload it; "
+                    + "'kiam-ms reload' does");
+        }
         Appliance.Ready ready;
+        ReloadRequestWatcher reloadRequests;
         try {
             ready = appliance.start();
+            reloadRequests = ReloadRequestWatcher.start(paths.reloadRequestDir(),
+                    requests -> appliance.reloadAndRecord(requests).json());
         } catch (KiamMsException e) {
             removeHook(hook);
             throw e;
+        } catch (IOException e) {
+            appliance.stop();
+            removeHook(hook);
+            throw new KiamMsException(KiamMsException.FAILURE, "cannot create " + paths.reloadRequestDir() + ": "
+                    + e.getMessage() + "; check the data directory's owner and permissions");
         }
         if (output.json()) {
             Map<String, Object> j = new LinkedHashMap<>();
@@ -73,6 +91,7 @@ public final class StartCommand implements Callable<Integer> {
         }
         System.out.flush();
         int code = appliance.terminated().join();
+        reloadRequests.close();
         removeHook(hook);
         return code;
     }

@@ -41,7 +41,11 @@ import java.util.concurrent.Callable;
 public final class UsersCommand {
 
     @Command(name = "add", description = "Create an app user with a generated password, shown only this once, and let the running broker accept it.",
-            footer = {"", "Examples:", "  kiam-ms users add sms-sender --allow notice-reader",
+            footer = {"", "The password is printed as soon as the user is saved, before the running",
+                    "kiam-ms is asked to reload. If that reload fails or gets no answer, the user",
+                    "IS saved: stderr says so in one line and the exit code is 1; fix the cause",
+                    "and run 'kiam-ms reload'. With --json, stdout is one JSON document either way.",
+                    "", "Examples:", "  kiam-ms users add sms-sender --allow notice-reader",
                     "  kiam-ms users add audit-archive --allow audit-reader,log-reader --json",
                     "  kiam-ms users add geo-app --allow action:iplocation --env-file /etc/geo-app/nats.env"})
     static final class Add implements Callable<Integer> {
@@ -74,30 +78,86 @@ public final class UsersCommand {
             for (String r : roles) {
                 parsed.add(parse(() -> AppRole.parse(r)));
             }
-            AppUser user = parse(() -> new AppUsers(paths.appUsersFile()).add(name, parsed));
-            Applied applied = apply(paths);
+            AppUsers users = new AppUsers(paths.appUsersFile());
+            AppUser user = parse(() -> users.add(name, parsed));
             String url = BrokerAddress.url(config.settings().broker(), user.name(), user.password());
-            if (envFile != null) {
-                OwnerOnlyFiles.write(envFile.toAbsolutePath(), ("NATS_URL=" + url + "\n").getBytes(StandardCharsets.UTF_8));
+            boolean running = ReloadRequest.running(paths);
+            showOnce(users, user, url, running);
+            // The password has been shown: from here on nothing undoes the user, and no failure may
+            // end the command before it has said that the user is saved.
+            if (!running) {
+                if (!output.json()) {
+                    System.out.println(NOT_RUNNING);
+                }
+                return 0;
             }
-            if (output.json()) {
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("name", user.name());
-                out.put("roles", user.roleNames());
-                out.put("password", user.password());
-                out.put("url", url);
-                out.put("envFile", envFile == null ? null : envFile.toString());
-                out.put("applied", applied.now());
-                out.put("message", applied.message());
-                output.printJson(System.out, out);
-            } else {
-                System.out.println("app user " + user.name() + " created with roles " + String.join(", ", user.roleNames()));
-                System.out.println("password: " + user.password());
-                System.out.println("URL for the app: " + url + (envFile == null ? "" : " (also in " + envFile + ", owner-only)"));
-                System.out.println("Keep the password now: kiam-ms does not show it again (to change it, remove the user and add it again).");
-                System.out.println(applied.message());
+            String failure;
+            try {
+                Applied applied = apply(paths);
+                if (!applied.failed()) {
+                    if (!output.json()) {
+                        System.out.println(applied.message());
+                    }
+                    return 0;
+                }
+                failure = applied.reason();
+            } catch (KiamMsException | IOException e) {
+                failure = e.getMessage();
             }
-            return applied.failed() ? KiamMsException.FAILURE : 0;
+            System.err.println("kiam-ms: app user " + user.name() + " IS saved and its password is shown above, but the running "
+                    + "broker has not taken it yet (" + failure + "); fix that and run 'kiam-ms reload', or restart kiam-ms");
+            return KiamMsException.FAILURE;
+        }
+
+        /**
+         * Writes the env file and prints the password, right after the user is saved and before
+         * the running appliance is asked to reload (which may hang or fail, or be interrupted). A
+         * password that cannot be shown leaves no user behind.
+         */
+        private void showOnce(AppUsers users, AppUser user, String url, boolean running) throws IOException {
+            boolean wroteEnvFile = false;
+            try {
+                if (envFile != null) {
+                    OwnerOnlyFiles.write(envFile.toAbsolutePath(), ("NATS_URL=" + url + "\n").getBytes(StandardCharsets.UTF_8));
+                    wroteEnvFile = true;
+                }
+                if (output.json()) {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("name", user.name());
+                    out.put("roles", user.roleNames());
+                    out.put("password", user.password());
+                    out.put("url", url);
+                    out.put("envFile", envFile == null ? null : envFile.toString());
+                    out.put("running", running);
+                    out.put("message", running ? "the running broker is asked to take the user: exit code 0 means it has, "
+                            + "otherwise the reason is on stderr" : NOT_RUNNING);
+                    output.printJson(System.out, out);
+                } else {
+                    System.out.println("app user " + user.name() + " created with roles " + String.join(", ", user.roleNames()));
+                    System.out.println("password: " + user.password());
+                    System.out.println("URL for the app: " + url + (envFile == null ? "" : " (also in " + envFile + ", owner-only)"));
+                    System.out.println("Keep the password now: kiam-ms does not show it again (to change it, remove the user and add it again).");
+                }
+                System.out.flush();
+                // PrintStream swallows write errors (a closed stdout, a full disk): ask it.
+                if (System.out.checkError()) {
+                    throw new IOException("cannot write to standard output");
+                }
+            } catch (IOException | RuntimeException e) {
+                String undo;
+                try {
+                    users.remove(user.name());
+                    if (wroteEnvFile) {
+                        Files.deleteIfExists(envFile.toAbsolutePath());
+                    }
+                    undo = "the user was not kept, run the command again";
+                } catch (IOException removing) {
+                    undo = "removing the user failed too (" + removing.getMessage() + "): run 'kiam-ms users remove "
+                            + user.name() + "' and add it again";
+                }
+                throw new KiamMsException(KiamMsException.FAILURE, "cannot show the password of app user " + user.name() + ": "
+                        + e.getMessage() + "; " + undo);
+            }
         }
     }
 
@@ -172,20 +232,29 @@ public final class UsersCommand {
         }
     }
 
-    /** Whether a running broker took the change now; {@code failed} when it was running and refused it. */
-    private record Applied(boolean now, boolean failed, String message) {
+    private static final String NOT_RUNNING = "kiam-ms is not running: the broker takes the change at the next 'kiam-ms start'";
+
+    /**
+     * Whether a running broker took the change now; {@code failed} when it was running and refused
+     * it, for the {@code reason} the appliance gave.
+     */
+    private record Applied(boolean now, boolean failed, String message, String reason) {
+        Applied(boolean now, String message) {
+            this(now, false, message, "");
+        }
     }
 
     /** Has a running appliance reload, so that its broker takes the users file as it is now. */
     private static Applied apply(InstancePaths paths) throws IOException, InterruptedException {
         if (!ReloadRequest.running(paths)) {
-            return new Applied(false, false, "kiam-ms is not running: the broker takes the change at the next 'kiam-ms start'");
+            return new Applied(false, NOT_RUNNING);
         }
         ReloadRequest.Outcome outcome = ReloadRequest.send(paths);
         if (outcome.record().path("brokerUsers").asText().equals("failed")) {
-            return new Applied(false, true, "the change is saved but the running broker did not take it: " + outcome.message());
+            return new Applied(false, true, "the change is saved but the running broker did not take it: " + outcome.message(),
+                    outcome.message());
         }
-        return new Applied(true, false, "the running broker has taken the change; other connections were left open");
+        return new Applied(true, "the running broker has taken the change; other connections were left open");
     }
 
     /** App users exist only on the broker kiam-ms runs itself. */

@@ -459,20 +459,42 @@ public final class Appliance {
         }
     }
 
-    /** Reloads, and leaves the outcome in {@code <data>/run/reload.json} for {@code kiam-ms reload} to read. */
+    /** Reloads on SIGHUP, and leaves the outcome in {@code <data>/run/reload.json}. */
     public ReloadResult reloadAndRecord() {
+        return reloadAndRecord(List.of()).result();
+    }
+
+    /** One reload as recorded: {@code json} is what {@code run/reload.json} now holds. */
+    public record Recorded(ReloadResult result, byte[] json) {
+    }
+
+    /**
+     * Reloads, and leaves the outcome in {@code <data>/run/reload.json}, naming the requests it
+     * answers (from {@link ReloadRequestWatcher}; none for SIGHUP) so that each requester knows
+     * the record is its own.
+     */
+    public Recorded reloadAndRecord(List<String> requests) {
         ReloadResult r = reload();
+        java.util.Map<String, Object> record = new java.util.LinkedHashMap<>();
+        record.put("at", Instant.now().toString());
+        record.put("applied", r.applied());
+        record.put("message", r.message());
+        record.put("brokerUsers", r.brokerUsers().name().toLowerCase(java.util.Locale.ROOT));
+        if (!requests.isEmpty()) {
+            record.put("requests", requests);
+        }
+        byte[] json;
         try {
-            java.util.Map<String, Object> record = new java.util.LinkedHashMap<>();
-            record.put("at", Instant.now().toString());
-            record.put("applied", r.applied());
-            record.put("message", r.message());
-            record.put("brokerUsers", r.brokerUsers().name().toLowerCase(java.util.Locale.ROOT));
-            OwnerOnlyFiles.write(paths.reloadFile(), new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(record));
+            json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(record);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e); // strings, booleans and a list: cannot happen
+        }
+        try {
+            OwnerOnlyFiles.write(paths.reloadFile(), json);
         } catch (IOException e) {
             LOG.warning("cannot write " + paths.reloadFile() + ": " + e.getMessage());
         }
-        return r;
+        return new Recorded(r, json);
     }
 
     /**

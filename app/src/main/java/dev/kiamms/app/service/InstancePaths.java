@@ -69,6 +69,11 @@ public record InstancePaths(Path home, Path configFile, boolean configGiven, Pat
         return dataDir.resolve("run").resolve("reload.json");
     }
 
+    /** Where {@code kiam-ms reload} and its kin leave reload requests and find their answers; see {@link ReloadRequestWatcher}. */
+    public Path reloadRequestDir() {
+        return dataDir.resolve("run").resolve("reload-requests");
+    }
+
     public Path statsFile() {
         return dataDir.resolve("run").resolve("stats.json");
     }

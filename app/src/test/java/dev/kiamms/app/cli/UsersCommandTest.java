@@ -63,7 +63,7 @@ class UsersCommandTest {
         assertTrue(password.length() >= 32, add.out());
         assertEquals("notice-reader", created.path("roles").path(0).asText());
         assertTrue(created.path("url").asText().startsWith("nats://sms-sender:" + password + "@"), add.out());
-        assertFalse(created.path("applied").asBoolean());
+        assertFalse(created.path("running").asBoolean(), add.out());
         assertTrue(created.path("message").asText().contains("next 'kiam-ms start'"));
 
         Path file = dir.resolve("data/broker/app-users.json");
