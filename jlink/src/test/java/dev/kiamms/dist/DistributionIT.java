@@ -91,6 +91,10 @@ class DistributionIT {
         JsonNode json = new ObjectMapper().readTree(kiamMs("status", "--json", "--config", config.toString()).out);
         assertTrue(json.path("running").asBoolean());
         assertTrue(json.path("natsServerVersion").asText().startsWith("2."), json.toString());
+        // The broker running is the one the archive records, down to its SHA-256.
+        assertEquals(json.path("natsServerVersion").asText(), json.path("bundledNatsServerVersion").asText(), json.toString());
+        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(home.resolve("bin/nats-server")))), json.path("bundledNatsServerSha256").asText());
 
         Result london = kiamMs("send-test", "iplocation", "81.2.69.142", "--config", config.toString());
         assertEquals(0, london.exit, london.text());
@@ -148,7 +152,8 @@ class DistributionIT {
         assertTrue(metrics.contains("kiamms_mail_attempts_total{mta=\"outbox\"") || metrics.contains("kiamms_broker_connected 1"), metrics);
 
         Result version = kiamMs("version");
-        assertTrue(version.out.contains("kiam-ms ") && version.out.contains("nats-server: v2."), version.text());
+        assertTrue(version.out.contains("kiam-ms ") && version.out.contains("nats-server: v2.")
+                && version.out.matches("(?s).*\\nnats-server sha256 [0-9a-f]{64}\\n.*"), version.text());
 
         long natsPid = natsServerPid();
         appliance.destroy(); // SIGTERM, as systemd or Ctrl-C would

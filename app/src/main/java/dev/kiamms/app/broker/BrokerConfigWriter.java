@@ -109,9 +109,11 @@ public final class BrokerConfigWriter {
                 .append("]}, subscribe: {allow: [").append(quote(Subjects.INBOX_PREFIX + ".>")).append("]}}}\n");
         // kiam-ms: reads everything KrossIAM publishes, answers requests and uses the JetStream API
         // (stream, consumers, acknowledgements) but publishes nothing else. Replies to KrossIAM are
-        // allowed by its inbox prefix, not by allow_responses: nats-server 2.9 forgets those grants
-        // when it reloads its configuration (kiam-ms users), so a reply in flight would be refused,
-        // and with both set, nats-server's CPU per request grew about 25-fold (scripts/bench).
+        // allowed by its inbox prefix, not by allow_responses: nats-server forgets those grants
+        // when it reloads its configuration (kiam-ms users), so a reply in flight would be refused.
+        // Measured with UsersUnderLoadTest on 2.9.10 and again on 2.15.1, where allow_responses
+        // alone still lost requests across the reloads. With both set, 2.9.10's CPU per request
+        // grew about 25-fold (scripts/bench); 2.15.1 no longer does that.
         s.append("    {user: ").append(quote(BrokerCredentials.MSS))
                 .append(", password: ").append(quote(c.password(BrokerCredentials.MSS)))
                 .append(", permissions: {publish: {allow: [\"$JS.API.>\", \"$JS.ACK.>\", ").append(quote(DeliveryLedger.WRITE_SUBJECTS)).append(", ").append(quote(Subjects.INBOX_PREFIX + ".>"))

@@ -8,6 +8,7 @@ import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.geoip.GeoIpAge;
 import dev.kiamms.app.service.InstanceLock;
 import dev.kiamms.app.service.InstancePaths;
+import dev.kiamms.app.service.NatsServerRecord;
 import dev.kiamms.app.service.RunState;
 import dev.kiamms.app.service.RunStats;
 import dev.kiamms.bus.DeadLetters;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "status",
@@ -44,6 +46,9 @@ public final class StatusCommand implements Callable<Integer> {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("data", paths.dataDir().toString());
         String geoipRow = geoip(paths, j);
+        Optional<NatsServerRecord> bundled = paths.bundledNatsServer();
+        j.put("bundledNatsServerVersion", bundled.map(NatsServerRecord::version).orElse(null));
+        j.put("bundledNatsServerSha256", bundled.map(NatsServerRecord::sha256).filter(h -> !h.isEmpty()).orElse(null));
         RunState state = RunState.read(paths.stateFile()).orElse(null);
         if (state == null || !InstanceLock.isHeld(paths.lockFile())) {
             boolean stale = state != null;
@@ -148,6 +153,9 @@ public final class StatusCommand implements Callable<Integer> {
             out.println("kiam-ms " + state.version() + " is running (pid " + state.pid() + ", up " + human(uptime) + ")");
             row(out, "broker", brokerLine);
             row(out, "monitoring", monitor.baseUrl());
+            bundled.ifPresent(b -> row(out, "nats-server", "v" + b.version()
+                    + (b.sha256().isEmpty() ? "" : ", sha256 " + b.sha256())
+                    + (b.origin().isEmpty() ? "" : ", " + b.origin())));
             row(out, "KrossIAM", krossiam.isEmpty() ? "not connected (no client named kiam)"
                     : "connected from " + String.join(", ", krossiam));
             row(out, "answering", subjects.isEmpty() ? "nothing" : String.join(", ", subjects));

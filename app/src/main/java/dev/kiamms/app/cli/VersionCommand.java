@@ -2,6 +2,7 @@ package dev.kiamms.app.cli;
 
 import dev.kiamms.app.Version;
 import dev.kiamms.app.service.InstancePaths;
+import dev.kiamms.app.service.NatsServerRecord;
 import dev.kiamms.protocol.ProtocolVersion;
 
 import picocli.CommandLine.Command;
@@ -9,6 +10,7 @@ import picocli.CommandLine.Mixin;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "version", description = "Print the versions of kiam-ms, the protocol it speaks, Java and the bundled nats-server.",
@@ -28,6 +30,9 @@ public final class VersionCommand implements Callable<Integer> {
             System.out.println("protocol " + v.get("protocol") + " (KrossIAM msc)");
             System.out.println("java " + v.get("java"));
             System.out.println(v.get("natsServer"));
+            if (v.get("natsServerSha256") != null) {
+                System.out.println("nats-server sha256 " + v.get("natsServerSha256"));
+            }
         }
         return 0;
     }
@@ -37,8 +42,13 @@ public final class VersionCommand implements Callable<Integer> {
         v.put("kiamMs", Version.current());
         v.put("protocol", ProtocolVersion.SERVER.toString());
         v.put("java", System.getProperty("java.runtime.version", System.getProperty("java.version")));
-        v.put("natsServer", InstancePaths.of(null, null).bundledNatsServerVersion()
+        Optional<NatsServerRecord> nats = InstancePaths.of(null, null).bundledNatsServer();
+        v.put("natsServer", nats.map(NatsServerRecord::line)
                 .orElse("nats-server: not bundled (a development build uses NATS_SERVER_BIN or PATH)"));
+        // null (not left out) when unknown, so that scripts find the same keys every time
+        v.put("natsServerVersion", nats.map(NatsServerRecord::version).orElse(null));
+        v.put("natsServerSha256", nats.map(NatsServerRecord::sha256).filter(h -> !h.isEmpty()).orElse(null));
+        v.put("natsServerOrigin", nats.map(NatsServerRecord::origin).filter(o -> !o.isEmpty()).orElse(null));
         return v;
     }
 }

@@ -667,7 +667,7 @@ public final class Appliance {
             return "nats-server v" + new BrokerMonitor(monitorPort).server().version();
         } catch (IOException e) {
             LOG.log(Level.FINE, "monitoring endpoint not answering", e);
-            return paths.bundledNatsServerVersion().orElse("nats-server (version unknown)");
+            return paths.bundledNatsServer().map(NatsServerRecord::line).orElse("nats-server (version unknown)");
         }
     }
 

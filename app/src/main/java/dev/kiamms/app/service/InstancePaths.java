@@ -106,16 +106,20 @@ public record InstancePaths(Path home, Path configFile, boolean configGiven, Pat
                         + "reinstall the distribution or set NATS_SERVER_BIN"));
     }
 
-    /** What the distribution records about its bundled nats-server, if anything. */
-    public Optional<String> bundledNatsServerVersion() {
-        for (Path p : new Path[]{home.resolve("NATS-SERVER.txt"), home.resolve("bin").resolve("nats-server.version")}) {
-            try {
-                if (Files.isRegularFile(p)) {
-                    return Optional.of(Files.readString(p).strip());
-                }
-            } catch (java.io.IOException ignored) {
-                // an unreadable record is the same as none
-            }
+    /**
+     * What {@code scripts/fetch-nats-server} recorded about the nats-server this appliance runs:
+     * the distribution's {@code NATS-SERVER.txt} for its {@code bin/nats-server}; in a build
+     * without one (tests, a development tree), the {@code nats-server.txt} next to
+     * {@code NATS_SERVER_BIN}, which is where the script writes it.
+     */
+    public Optional<NatsServerRecord> bundledNatsServer() {
+        Optional<NatsServerRecord> shipped = NatsServerRecord.read(home.resolve("NATS-SERVER.txt"));
+        if (shipped.isPresent() || Files.isExecutable(home.resolve("bin").resolve("nats-server"))) {
+            return shipped;
+        }
+        String env = System.getenv("NATS_SERVER_BIN");
+        if (env != null && !env.isBlank() && Path.of(env).getParent() != null) {
+            return NatsServerRecord.read(Path.of(env).getParent().resolve("nats-server.txt"));
         }
         return Optional.empty();
     }
