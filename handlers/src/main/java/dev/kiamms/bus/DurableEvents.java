@@ -83,6 +83,8 @@ public final class DurableEvents implements AutoCloseable {
     private static final long PULL_EXPIRES_MILLIS = 5_000;
     /** A consumer with messages waiting and nothing taken for this long is pulled again from scratch. */
     private static final Duration RESUME_AFTER = Duration.ofSeconds(2);
+    /** JetStream failing to answer the watcher for this long is reported (a broker restart takes less). */
+    private static final Duration UNANSWERED_AFTER = Duration.ofSeconds(5);
     /** Durable messages handled at once, for all consumers together. */
     private static final int WORKERS = 8;
     /** How long completing a ledger record may wait for the broker to come back. */
@@ -113,6 +115,8 @@ public final class DurableEvents implements AutoCloseable {
     private final java.util.concurrent.ExecutorService workers;
     private volatile boolean stopped;
     private volatile String unavailable;
+    /** When the watcher's questions to JetStream began to fail (System.nanoTime), 0 while they are answered. */
+    private volatile long lookFailingSince;
 
     /**
      * @param ackWait how long the broker waits for an acknowledgement before it delivers a message
@@ -220,7 +224,9 @@ public final class DurableEvents implements AutoCloseable {
             unavailable = null;
             LOG.info(() -> "durable consumers resumed (" + why + ")");
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            unavailable = "JetStream is not answering: " + e.getMessage();
+            if (attempt >= 20) { // about 5 s: longer than a broker restart takes
+                unavailable = "JetStream is not answering: " + e.getMessage();
+            }
             if (attempt == 0 || attempt % 20 == 0) {
                 LOG.warning(() -> "cannot resume the durable consumers yet (" + e.getMessage() + "); trying again");
             }
@@ -251,6 +257,7 @@ public final class DurableEvents implements AutoCloseable {
             return;
         }
         boolean stuck = false;
+        boolean answered = true;
         for (Reader reader : now) {
             try {
                 ConsumerInfo info = jsm.getConsumerInfo(STREAM, reader.durable());
@@ -266,7 +273,21 @@ public final class DurableEvents implements AutoCloseable {
                 stuck |= stalled >= RESUME_AFTER.toMillis() && slots.availablePermits() == WORKERS;
             } catch (IOException | JetStreamApiException | RuntimeException e) {
                 LOG.log(Level.FINE, "consumer info", e);
+                answered = false;
+                if (lookFailingSince == 0) {
+                    lookFailingSince = System.nanoTime();
+                } else if (System.nanoTime() - lookFailingSince > UNANSWERED_AFTER.toNanos() && unavailable == null) {
+                    unavailable = "JetStream is not answering (" + e.getMessage() + ")";
+                    LOG.warning(() -> unavailable + "; audits wait in the stream until it does");
+                }
             }
+        }
+        if (answered && lookFailingSince != 0) {
+            lookFailingSince = 0;
+            if (unavailable != null) {
+                LOG.info("JetStream answers again");
+            }
+            unavailable = null;
         }
         if (stuck) {
             LOG.warning("a durable consumer has messages waiting but takes none; reading it afresh");
