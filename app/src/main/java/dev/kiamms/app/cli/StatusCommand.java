@@ -86,12 +86,15 @@ public final class StatusCommand implements Callable<Integer> {
             // An external broker: kiam-ms has no monitoring endpoint of its own to read.
             j.put("externalBroker", true);
             j.put("subjects", subjects);
+            RunStats external = RunStats.read(paths.statsFile()).orElse(null);
+            putHealth(j, external);
             if (output.json()) {
                 output.printJson(out, j);
             } else {
                 out.println("kiam-ms " + state.version() + " is running (pid " + state.pid() + ", up " + human(uptime) + ")");
                 row(out, "broker", "external, " + state.brokerUrl());
                 row(out, "answering", String.join(", ", subjects));
+                row(out, "health", healthRow(external));
                 row(out, "geoip", geoipRow);
                 row(out, "config", state.config());
                 row(out, "data", paths.dataDir().toString());
@@ -147,6 +150,7 @@ public final class StatusCommand implements Callable<Integer> {
         j.put("krossiamClients", krossiam);
         j.put("subjects", subjects);
         j.put("appConnections", apps);
+        putHealth(j, stats);
         if (output.json()) {
             output.printJson(out, j);
         } else {
@@ -171,6 +175,7 @@ public final class StatusCommand implements Callable<Integer> {
                 }
                 row(out, "jetstream", line.toString());
             }
+            row(out, "health", healthRow(stats));
             row(out, "geoip", geoipRow);
             row(out, "dead letters", deadLetters + (deadLetters > 0 ? " (kiam-ms dead-letters list)" : ""));
             if (stats != null) {
@@ -211,6 +216,20 @@ public final class StatusCommand implements Callable<Integer> {
             j.put("geoipError", e.getMessage());
             return "UNUSABLE: " + e.getMessage();
         }
+    }
+
+    /** The appliance's own word on its health, as it last wrote it (every 2 s). */
+    private static void putHealth(Map<String, Object> j, RunStats stats) {
+        j.put("health", stats == null ? null : stats.health());
+        j.put("problems", stats == null || stats.problems() == null ? List.of() : stats.problems());
+    }
+
+    private static String healthRow(RunStats stats) {
+        if (stats == null || stats.health() == null) {
+            return "unknown (no counters written yet)";
+        }
+        return stats.problems() == null || stats.problems().isEmpty() ? stats.health()
+                : stats.health().toUpperCase(java.util.Locale.ROOT) + ": " + String.join("; ", stats.problems());
     }
 
     private static void row(PrintStream out, String label, String value) {

@@ -12,6 +12,7 @@ import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.app.health.HealthServer;
+import dev.kiamms.app.health.HealthSnapshot;
 import dev.kiamms.app.health.HealthSource;
 import dev.kiamms.app.users.AppUsers;
 import dev.kiamms.app.users.BrokerUsers;
@@ -58,6 +59,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
@@ -81,6 +83,10 @@ public final class Appliance {
      * late an audit held by a kiam-ms that crashed is mailed after the next start.
      */
     private static final Duration AUDIT_ACK_WAIT = Duration.ofSeconds(15);
+    /** Below this much free space under the broker's store, health says so before the broker refuses audits. */
+    private static final long LOW_DISK_BYTES = 32L * 1024 * 1024;
+    /** JetStream's API error for a stream that does not exist (as opposed to one it cannot reach now). */
+    private static final int STREAM_NOT_FOUND = 10059;
 
     /** What {@code start} prints when the appliance is ready. */
     public record Ready(String brokerUrlMasked, String natsServerVersion, List<String> subjects, Duration startup) {
@@ -117,6 +123,11 @@ public final class Appliance {
     private HealthServer health;
     /** What the subscribers answer or consume now: read by the health endpoint without taking any lock. */
     private volatile List<String> answering = List.of();
+    /** Audits the store lost since kiam-ms last saw it (a damaged or truncated store), or null. */
+    private volatile String storeLoss;
+    /** Too little free space under the broker's store, or null. */
+    private volatile String diskProblem;
+    private final HealthSource healthSource = new ApplianceHealth();
 
     public Appliance(InstancePaths paths, LoadedConfig config) {
         this.paths = paths;
@@ -358,6 +369,7 @@ public final class Appliance {
             }
             return subjects;
         }
+        checkStoreAgainstMark();
         try {
             Settings.RetrySettings r = settings.service().audits().retry();
             // Kept as long as the stream keeps the audits, on as many servers.
@@ -380,6 +392,72 @@ public final class Appliance {
             throw new IOException("JetStream: " + e.getMessage(), e);
         }
         return subjects;
+    }
+
+    /**
+     * Compares the stream with what kiam-ms last saw of it: a store that came back shorter lost
+     * audits, which is said in the log, in status and in the health until kiam-ms is restarted.
+     */
+    private void checkStoreAgainstMark() {
+        Optional<StreamMark> last = StreamMark.read(paths.streamMarkFile());
+        if (last.isEmpty()) {
+            return;
+        }
+        StreamMark now;
+        try {
+            now = currentMark().orElse(null);
+        } catch (IOException | JetStreamApiException e) {
+            LOG.warning("cannot compare the audit stream with its last known extent: " + e.getMessage());
+            return;
+        }
+        last.get().lossSince(now, DurableEvents.STREAM).ifPresent(loss -> {
+            storeLoss = loss + "; audits not yet mailed then are lost. Check the disk and " + logDir().resolve("nats-server.log")
+                    + "; this warning stays until kiam-ms is restarted";
+            LOG.severe(storeLoss);
+        });
+    }
+
+    /** The stream's extent now; empty when the broker says there is no such stream. */
+    private Optional<StreamMark> currentMark() throws IOException, JetStreamApiException {
+        try {
+            return Optional.of(StreamMark.of(connection.jetStreamManagement().getStreamInfo(DurableEvents.STREAM).getStreamState()));
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == STREAM_NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Every few seconds: the stream's extent for the next start, and the free space under the broker's store. */
+    private void watchStore() {
+        if (durable == null) {
+            return;
+        }
+        try {
+            Optional<StreamMark> mark = currentMark();
+            if (mark.isPresent()) {
+                mark.get().write(paths.streamMarkFile());
+            }
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            LOG.log(Level.FINE, "stream mark", e);
+        }
+        if (settings.broker().embedded()) {
+            String low = null;
+            try {
+                long free = Files.getFileStore(paths.jetStreamDir()).getUsableSpace();
+                if (free < LOW_DISK_BYTES) {
+                    low = "the disk holding the broker's store (" + paths.jetStreamDir() + ") has " + free / (1024 * 1024)
+                            + " MB free: the broker refuses audits when it is full; free space there";
+                }
+            } catch (IOException e) {
+                low = "cannot read the free space of " + paths.jetStreamDir() + ": " + e.getMessage();
+            }
+            if (low != null && !low.equals(diskProblem)) {
+                LOG.severe(low);
+            }
+            diskProblem = low;
+        }
     }
 
     /** The action handlers the settings switch on; each reads the resources in force per message. */
@@ -532,7 +610,7 @@ public final class Appliance {
 
     /** The health and metrics endpoint on 127.0.0.1:health.port, unless that is 0. */
     private void startHealth() throws IOException {
-        health = HealthServer.startIfEnabled(settings.health().port(), new ApplianceHealth()).orElse(null);
+        health = HealthServer.startIfEnabled(settings.health().port(), healthSource).orElse(null);
         if (health != null) {
             LOG.info(() -> "health and metrics on http://" + health.hostAndPort() + "/healthz and /metrics");
         }
@@ -596,6 +674,12 @@ public final class Appliance {
             if (unavailable != null) {
                 out.add(unavailable + "; audits wait in the stream until it answers");
             }
+            if (storeLoss != null) {
+                out.add(storeLoss);
+            }
+            if (diskProblem != null) {
+                out.add(diskProblem);
+            }
             long stallMillis = settings.service().audits().stallSeconds() * 1000L;
             for (DurableEvents.ConsumerState c : d.state()) {
                 if (c.stalledMillis() >= stallMillis) {
@@ -617,8 +701,10 @@ public final class Appliance {
     private void startStatsWriter() {
         statsWriter.scheduleWithFixedDelay(() -> {
             try {
-                RunStats.of(stats, durable == null ? 0 : durable.deadLettered(), DeliveryStats.process().snapshot())
-                        .write(paths.statsFile());
+                watchStore();
+                HealthSnapshot health = HealthSnapshot.of(healthSource);
+                RunStats.of(stats, durable == null ? 0 : durable.deadLettered(), DeliveryStats.process().snapshot(),
+                        health.status(), health.problems()).write(paths.statsFile());
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.FINE, "stats file", e);
             }

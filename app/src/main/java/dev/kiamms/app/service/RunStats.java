@@ -10,21 +10,24 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * The running appliance's counters, written every few seconds to {@code <data>/run/stats.json}
  * for {@code status}: per handler what was handled, failed, refused and repeated, the dead letters
- * made, and the mail attempts per MTA and outcome.
+ * made, the mail attempts per MTA and outcome, and the health with its problems.
  */
 public record RunStats(String at, Map<String, HandlerStats.Counts> handlers, long deadLettered,
-                       Map<String, Map<Attempt.Outcome, Long>> mailAttempts) {
+                       Map<String, Map<Attempt.Outcome, Long>> mailAttempts, String health, List<String> problems) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public static RunStats of(HandlerStats stats, long deadLettered, Map<String, Map<Attempt.Outcome, Long>> mailAttempts) {
-        return new RunStats(Instant.now().toString(), stats.snapshot(), deadLettered, mailAttempts);
+    /** @param health and {@code problems}: what /healthz says now, for status */
+    public static RunStats of(HandlerStats stats, long deadLettered, Map<String, Map<Attempt.Outcome, Long>> mailAttempts,
+                              String health, List<String> problems) {
+        return new RunStats(Instant.now().toString(), stats.snapshot(), deadLettered, mailAttempts, health, problems);
     }
 
     public void write(Path file) throws IOException {
