@@ -3,24 +3,13 @@ package dev.kiamms.app.service;
 import dev.kiamms.app.broker.BrokerCredentials;
 import dev.kiamms.app.broker.ManagedBroker;
 import dev.kiamms.bus.DeadLetters;
-import dev.kiamms.bus.KrossIamClient;
-import dev.kiamms.mail.AccountAddEmailAudit;
-import dev.kiamms.pipeline.MicroClock;
-import dev.kiamms.protocol.EnvelopeCodec;
-import dev.kiamms.protocol.ProtocolVersion;
-import dev.kiamms.protocol.Subjects;
 import dev.kiamms.testing.FreePorts;
 
-import io.nats.client.Connection;
-import io.nats.client.Message;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,9 +22,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -87,7 +74,7 @@ class AuditChaosTest {
                 kiamMs.start(Duration.ofSeconds(60));
                 String url = "nats://" + BrokerCredentials.KIAM + ":" + BrokerCredentials.read(paths.credentialsFile())
                         .password(BrokerCredentials.KIAM) + "@127.0.0.1:" + port;
-                Publisher publisher = new Publisher(url);
+                ConfirmingPublisher publisher = new ConfirmingPublisher(url);
                 Thread publishing = new Thread(publisher, "chaos-publisher");
                 publishing.start();
 
@@ -132,151 +119,29 @@ class AuditChaosTest {
                 DeadLetters deadLetters = new DeadLetters(paths.deadLetterDir());
                 long settleDeadline = System.nanoTime() + SETTLE.toNanos();
                 Map<String, Long> confirmed = publisher.confirmed();
-                while (System.nanoTime() < settleDeadline && !accountedFor(confirmed.keySet(), smtp, deadLetters)) {
+                while (System.nanoTime() < settleDeadline && !AuditOutcomes.accountedFor(confirmed.keySet(), smtp, List.of(deadLetters))) {
                     Thread.sleep(250);
                 }
-                Thread.sleep(2000); // a late duplicate would show up now
-                kiamMs.stop();
+                kiamMs.stop(); // drains: a send still in progress, a duplicate included, ends before the count
 
-                Set<String> possiblyDelivered = new TreeSet<>();
-                List<String> otherDeadLetters = new ArrayList<>();
-                for (DeadLetters.Letter letter : deadLetters.list()) {
-                    if (letter.mayHaveBeenDelivered()) {
-                        possiblyDelivered.add(letter.reqid());
-                    } else {
-                        otherDeadLetters.add(letter.reqid() + ": " + letter.reason());
-                    }
-                }
-                List<String> lost = new ArrayList<>();
-                List<String> twice = new ArrayList<>();
-                List<Long> latencies = new ArrayList<>();
-                int mailed = 0;
-                for (Map.Entry<String, Long> e : confirmed.entrySet()) {
-                    AtomicInteger n = smtp.mailed().get(e.getKey());
-                    int count = n == null ? 0 : n.get();
-                    if (count == 0 && !possiblyDelivered.contains(e.getKey())) {
-                        lost.add(e.getKey());
-                    }
-                    if (count > 1) {
-                        twice.add(e.getKey() + " (" + count + " times)");
-                    }
-                    if (count > 0) {
-                        mailed++;
-                        latencies.add(TimeUnit.NANOSECONDS.toMillis(smtp.firstMailedAt(e.getKey()) - e.getValue()));
-                    }
-                }
-                Set<String> unknown = new TreeSet<>(smtp.mailed().keySet());
-                unknown.removeAll(confirmed.keySet());
-                Collections.sort(latencies);
+                AuditOutcomes o = AuditOutcomes.count(confirmed, smtp, List.of(deadLetters));
                 Map<String, Object> figures = new LinkedHashMap<>();
                 figures.put("audits confirmed by the broker", confirmed.size());
-                figures.put("sent again for want of a receipt", publisher.resent.get());
+                figures.put("sent again for want of a receipt", publisher.resent());
                 figures.put("nats-server SIGKILLs", brokerKills);
                 figures.put("kiam-ms JVM SIGKILLs", jvmKills);
                 figures.put("slow SMTP answers", smtp.slowAnswers());
-                figures.put("mailed", mailed);
-                figures.put("possibly delivered (dead letters)", possiblyDelivered.size());
-                figures.put("mailed twice", twice.size());
-                figures.put("lost", lost.size());
-                figures.put("mailed without a receipt (publisher gave up)", unknown.size());
-                figures.put("latency median ms", latencies.isEmpty() ? 0 : latencies.get(latencies.size() / 2));
-                figures.put("latency p99 ms", latencies.isEmpty() ? 0 : latencies.get((int) (latencies.size() * 0.99)));
-                figures.put("latency worst ms", latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1));
-                StringBuilder report = new StringBuilder("chaos figures:\n");
-                figures.forEach((k, v) -> report.append(String.format("  %-46s %s%n", k, v)));
+                String report = o.report(figures);
                 System.out.print(report);
 
                 String context = report + "\nkiam-ms console (tail):\n" + kiamMs.consoleTail(6000);
                 assertTrue(brokerKills >= MIN_BROKER_KILLS, "at least " + MIN_BROKER_KILLS + " broker kills\n" + context);
                 assertEquals(JVM_KILLS, jvmKills, context);
                 assertTrue(confirmed.size() >= 100, "a steady stream of audits was confirmed\n" + context);
-                assertEquals(List.of(), twice, "no audit mailed twice\n" + context);
-                assertEquals(List.of(), lost, "no confirmed audit lost\n" + context);
-                assertEquals(List.of(), otherDeadLetters, "no dead letter for another reason\n" + context);
-                assertTrue(possiblyDelivered.size() <= JVM_KILLS + brokerKills,
+                assertEquals(null, publisher.failure(), "the publisher kept going\n" + context);
+                o.assertThePromise(context);
+                assertTrue(o.possiblyDelivered().size() <= JVM_KILLS + brokerKills,
                         "possibly-delivered only where a kill struck during a send\n" + context);
-            }
-        }
-    }
-
-    private static boolean accountedFor(Set<String> confirmed, CountingSmtpServer smtp, DeadLetters deadLetters) throws Exception {
-        Set<String> open = new java.util.HashSet<>(confirmed);
-        open.removeAll(smtp.mailed().keySet());
-        if (open.isEmpty()) {
-            return true;
-        }
-        for (DeadLetters.Letter letter : deadLetters.list()) {
-            open.remove(letter.reqid());
-        }
-        return open.isEmpty();
-    }
-
-    /**
-     * KrossIAM's publisher, about 8 audits a second, asking the stream for a receipt; an audit
-     * without one (the broker died under it) is sent again with the same reqid and a new time.
-     */
-    private static final class Publisher implements Runnable {
-        private final String url;
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Map<String, Long> confirmed = new ConcurrentHashMap<>();
-        private final AtomicInteger resent = new AtomicInteger();
-        private final EnvelopeCodec codec = new EnvelopeCodec();
-        private final MicroClock clock = MicroClock.system();
-
-        Publisher(String url) {
-            this.url = url;
-        }
-
-        Map<String, Long> confirmed() {
-            return Map.copyOf(confirmed);
-        }
-
-        void stop() {
-            running.set(false);
-        }
-
-        @Override
-        public void run() {
-            Options options = KrossIamClient.options(url).maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).build();
-            try (Connection nc = Nats.connect(options)) {
-                int i = 0;
-                while (running.get()) {
-                    String reqid = KrossIamClient.newReqid();
-                    AccountAddEmailAudit audit = new AccountAddEmailAudit("new" + i + "@example.com", "user" + i,
-                            "https://iam.example.com", "en", List.of("user" + i + "@example.com"), "Address added");
-                    long firstTry = System.nanoTime();
-                    boolean first = true;
-                    // Keep trying until the stream confirms it; a stop gives up only on an audit never sent.
-                    while (true) {
-                        byte[] body = codec.encodeEnvelope(ProtocolVersion.SERVER.toString(), clock.nowMicros(), reqid, audit);
-                        if (!first) {
-                            resent.incrementAndGet();
-                        }
-                        first = false;
-                        if (stored(nc, body)) {
-                            confirmed.put(reqid, firstTry);
-                            break;
-                        }
-                        Thread.sleep(100);
-                    }
-                    i++;
-                    Thread.sleep(125);
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException("publisher failed", e);
-            }
-        }
-
-        private static boolean stored(Connection nc, byte[] body) throws InterruptedException {
-            try {
-                Message receipt = nc.request(Subjects.audit("accountaddemail"), body, Duration.ofSeconds(2));
-                if (receipt == null || receipt.getData() == null) {
-                    return false;
-                }
-                String ack = new String(receipt.getData(), StandardCharsets.UTF_8);
-                return ack.contains("\"seq\"") && !ack.contains("\"error\"");
-            } catch (RuntimeException e) {
-                return false; // the connection is reconnecting
             }
         }
     }

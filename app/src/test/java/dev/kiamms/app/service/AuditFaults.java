@@ -49,7 +49,7 @@ final class AuditFaults {
      */
     static String publishWithReceipt(Connection nc, String reqid, Object payload) throws InterruptedException {
         byte[] body = new EnvelopeCodec().encodeEnvelope(ProtocolVersion.SERVER.toString(), MicroClock.system().nowMicros(), reqid, payload);
-        Message receipt = nc.request(Subjects.audit("accountaddemail"), body, Duration.ofSeconds(5));
+        Message receipt = nc.request(Subjects.audit("accountaddemail"), body, Duration.ofSeconds(2));
         return receipt == null || receipt.getData() == null ? null : new String(receipt.getData(), StandardCharsets.UTF_8);
     }
 

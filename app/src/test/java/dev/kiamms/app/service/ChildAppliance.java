@@ -27,9 +27,17 @@ final class ChildAppliance implements AutoCloseable {
         this.console = console;
     }
 
+    private long consoleBefore;
+
     /** Starts it and waits until it says it is ready. */
     void start(Duration timeout) throws IOException, InterruptedException {
-        long consoleBefore = Files.exists(console) ? Files.size(console) : 0;
+        launch();
+        awaitReady(timeout);
+    }
+
+    /** Starts it without waiting (nodes of a cluster start together). */
+    void launch() throws IOException {
+        consoleBefore = Files.exists(console) ? Files.size(console) : 0;
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
@@ -44,6 +52,9 @@ final class ChildAppliance implements AutoCloseable {
         command.addAll(List.of("start", "--config", config.toString(), "--data", data.toString()));
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile())).start();
+    }
+
+    void awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!consoleSince(consoleBefore).contains(" ready in ")) {
             if (!process.isAlive()) {
@@ -54,6 +65,10 @@ final class ChildAppliance implements AutoCloseable {
             }
             Thread.sleep(50);
         }
+    }
+
+    Path data() {
+        return data;
     }
 
     /** SIGKILL: no shutdown hook runs, nothing is drained or acknowledged. */
