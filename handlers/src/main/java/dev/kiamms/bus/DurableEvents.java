@@ -85,6 +85,12 @@ public final class DurableEvents implements AutoCloseable {
     private static final Duration RESUME_AFTER = Duration.ofSeconds(2);
     /** JetStream failing to answer the watcher for this long is reported (a broker restart takes less). */
     private static final Duration UNANSWERED_AFTER = Duration.ofSeconds(5);
+    /**
+     * For the questions kiam-ms asks the broker while it resumes and watches: a restarted broker
+     * may leave the first ones unanswered, and asking again soon beats waiting the default 5 s.
+     */
+    private static final io.nats.client.JetStreamOptions QUICK = io.nats.client.JetStreamOptions.builder()
+            .requestTimeout(Duration.ofSeconds(1)).build();
     /** Durable messages handled at once, for all consumers together. */
     private static final int WORKERS = 8;
     /** How long completing a ledger record may wait for the broker to come back. */
@@ -188,11 +194,13 @@ public final class DurableEvents implements AutoCloseable {
                 .ackPolicy(AckPolicy.Explicit)
                 .deliverPolicy(DeliverPolicy.All)
                 .ackWait(ackWait)
-                // A backstop only: kiam-ms itself gives up after maxAttempts and keeps a dead letter.
-                .maxDeliver(retry.maxAttempts() + 1L)
+                // No limit: kiam-ms itself gives up after maxAttempts failures and keeps a dead letter.
+                // A limit here would make the broker drop, without a word, an audit that was
+                // redelivered that often because kiam-ms or its broker kept dying under it.
+                .maxDeliver(-1)
                 .build();
-        connection.jetStreamManagement().addOrUpdateConsumer(STREAM, cc);
-        ConsumerContext context = connection.jetStream().getConsumerContext(STREAM, reader.durable());
+        connection.jetStreamManagement(QUICK).addOrUpdateConsumer(STREAM, cc);
+        ConsumerContext context = connection.jetStream(QUICK).getConsumerContext(STREAM, reader.durable());
         // Small batches: a message waits in kiam-ms's memory only while the one before it is handled.
         ConsumeOptions options = ConsumeOptions.builder().batchSize(16).expiresIn(PULL_EXPIRES_MILLIS).build();
         MessageConsumer old = consumers.put(reader.durable(), context.consume(options, msg -> onMessage(reader, msg)));
@@ -252,7 +260,7 @@ public final class DurableEvents implements AutoCloseable {
         }
         JetStreamManagement jsm;
         try {
-            jsm = connection.jetStreamManagement();
+            jsm = connection.jetStreamManagement(QUICK);
         } catch (IOException e) {
             return;
         }
@@ -442,7 +450,7 @@ public final class DurableEvents implements AutoCloseable {
     }
 
     private void claimAndHandle(Message msg, String subject, String reqid) {
-        DeliveryLedger.Claim claim = ledger.claim(subject, reqid);
+        DeliveryLedger.Claim claim = claimPatiently(subject, reqid);
         if (claim instanceof DeliveryLedger.Claim.Fresh fresh) {
             settle(msg, deliver(msg, true), fresh);
         } else if (claim instanceof DeliveryLedger.Claim.AlreadyDelivered done) {
@@ -456,6 +464,28 @@ public final class DurableEvents implements AutoCloseable {
         } else if (claim instanceof DeliveryLedger.Claim.Unavailable u) {
             LOG.warning(() -> subject + " reqid=" + reqid + " waits: its delivery record cannot be written now (" + u.reason() + ")");
             msg.nakWithDelay(Duration.ofSeconds(1));
+        }
+    }
+
+    /**
+     * Claims in place while the ledger cannot be reached (a broker restart, a leader election):
+     * every redelivery would count as an attempt, and the message stays in progress meanwhile.
+     */
+    private DeliveryLedger.Claim claimPatiently(String subject, String reqid) {
+        long deadline = System.nanoTime() + LEDGER_PATIENCE.toNanos();
+        long pause = 100;
+        while (true) {
+            DeliveryLedger.Claim claim = ledger.claim(subject, reqid);
+            if (!(claim instanceof DeliveryLedger.Claim.Unavailable) || stopped || System.nanoTime() > deadline) {
+                return claim;
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return claim;
+            }
+            pause = Math.min(pause * 2, 1000);
         }
     }
 

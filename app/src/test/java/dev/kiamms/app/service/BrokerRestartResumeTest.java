@@ -54,7 +54,9 @@ class BrokerRestartResumeTest {
             TestInstance instance = new TestInstance(dir, config, port, 0);
             appliance = instance.appliance();
             appliance.start();
+            // From the stream's receipt to the mail, and from KrossIAM's reconnect to that receipt.
             List<Long> millis = new ArrayList<>();
+            List<Long> storeMillis = new ArrayList<>();
             try (KrossIamClient kiam = KrossIamClient.connect(KrossIamClient.options(AuditFaults.kiamUrl(instance.paths, port))
                     .maxReconnects(-1).reconnectWait(Duration.ofMillis(50)).build())) {
                 AuditFaults.publishConfirmed(kiam, 0);
@@ -69,16 +71,19 @@ class BrokerRestartResumeTest {
                             () -> "KrossIAM reconnected to the restarted broker");
                     long t0 = System.nanoTime();
                     String reqid = publishWhenJetStreamAnswers(kiam, round);
+                    long stored = System.nanoTime();
+                    storeMillis.add(TimeUnit.NANOSECONDS.toMillis(stored - t0));
                     int expected = round + 1;
                     Await.until(Duration.ofSeconds(10), () -> smtp.getReceivedMessages().length >= expected,
                             () -> "the audit published after restart " + expected + " is mailed within 10 s");
-                    millis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+                    millis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stored));
                     assertEquals(reqid, reqid(smtp.getReceivedMessages()[expected - 1]));
                 }
             }
             List<Long> sorted = new ArrayList<>(millis);
             Collections.sort(sorted);
-            System.out.println("audit mailed after a broker restart, ms: " + millis + "; median " + sorted.get(2));
+            System.out.println("audit mailed after a broker restart, ms from the stream's receipt: " + millis + "; median "
+                    + sorted.get(2) + " (the receipt itself came " + storeMillis + " ms after KrossIAM reconnected)");
             assertTrue(sorted.get(4) < 10_000, "each within 10 s: " + millis);
             Await.until(Duration.ofSeconds(10), () -> AuditFaults.health(healthPort).code() == 200,
                     () -> "healthy again: " + AuditFaults.health(healthPort).body());
