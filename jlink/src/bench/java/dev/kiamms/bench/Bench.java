@@ -117,7 +117,7 @@ public final class Bench {
         this.mailConcurrencies = ints(opts.getOrDefault("mail-concurrency", "1,16"));
         this.maxSamples = Integer.parseInt(opts.getOrDefault("max-samples", "2000000"));
         this.jfr = opts.containsKey("jfr");
-        this.only = List.of(opts.getOrDefault("only", "test,mail,full,startup").split(","));
+        this.only = List.of(opts.getOrDefault("only", "test,mail,durability,full,startup").split(","));
     }
 
     private boolean selected(String phase) {
@@ -200,8 +200,16 @@ public final class Bench {
                     }
                     if (selected("mail")) {
                         mail(app);
-                        audits(app);
+                        audits(app, "fsync each (sync_interval: always, the default)");
                     }
+                }
+            });
+        }
+        if (selected("durability")) {
+            // The price of fsync: the same burst with the broker's store flushed every 2 minutes instead.
+            phase("audits without fsync", () -> {
+                try (Installed.Running app = installed.start(config("no-fsync", testDb, "2m"), jfrOpts("no-fsync"), "no-fsync")) {
+                    audits(app, "no fsync (sync_interval: 2m, nats-server's default)");
                 }
             });
         }
@@ -374,7 +382,7 @@ public final class Bench {
 
     /** Publishes N audits at once, as fast as one connection can, and waits for N mails in the sink. */
     @SuppressWarnings("try") // jnats Connection.close() may throw InterruptedException, which these methods declare
-    private void audits(Installed.Running app) throws Exception {
+    private void audits(Installed.Running app, String durability) throws Exception {
         int n = Integer.parseInt(opts.getOrDefault("audits", "1000"));
         Map<String, String> creds = installed.credentials();
         EnvelopeCodec codec = new EnvelopeCodec();
@@ -420,14 +428,15 @@ public final class Bench {
             data.put("cpuMicrosPerAudit", cpu.perUnit(delivered));
             int dropped = countLogLines(installed.home.resolve("data/logs"), "dropped");
             data.put("logLinesDropped", dropped);
-            report.cells.add(Map.of("scenario", "audit accountaddemail burst", "figures", data));
+            data.put("durability", durability);
+            report.cells.add(Map.of("scenario", "audit accountaddemail burst, " + durability, "figures", data));
             Map<String, Double> per = cpu.perUnit(delivered);
-            report.add(new Report.Row("audits (accountaddemail -> sink)", "burst of " + n + " published in "
+            report.add(new Report.Row("audits (accountaddemail -> sink), " + durability, "burst of " + n + " published in "
                     + f2(publishSeconds) + " s", f0(rate) + " audits/s", "", "", "", "",
                     cpuText(per), "all " + n + " mailed",
                     delivered == n ? PASS : MISS + " (" + (n - delivered) + " lost)", data));
-            report.note(String.format(Locale.ROOT, "audits: %d of %d mailed, last one %.2f s after the first publish;"
-                    + " %d 'dropped' lines in the kiam-ms log", delivered, n, seconds, dropped));
+            report.note(String.format(Locale.ROOT, "audits, %s: %d of %d mailed, last one %.2f s after the first publish;"
+                    + " %d 'dropped' lines in the kiam-ms log", durability, delivered, n, seconds, dropped));
         }
     }
 
@@ -464,8 +473,16 @@ public final class Bench {
     // ---- pieces -------------------------------------------------------------------------------
 
     private Path config(String name, Path db) throws IOException {
+        return config(name, db, null);
+    }
+
+    /** @param syncInterval broker.jetstream.sync_interval, or null for kiam-ms's default (always) */
+    private Path config(String name, Path db, String syncInterval) throws IOException {
         StringBuilder y = new StringBuilder();
         y.append("broker:\n  port: ").append(brokerPort).append("\n  monitor_port: ").append(monitorPort).append('\n');
+        if (syncInterval != null) {
+            y.append("  jetstream:\n    sync_interval: ").append(syncInterval).append('\n');
+        }
         y.append("geoip:\n  path: \"").append(db.toAbsolutePath()).append("\"\n");
         y.append("mail:\n  mtas:\n    - name: sink\n      host: 127.0.0.1\n      port: ").append(sink.port())
                 .append("\n      ssl: false\n      sender: noreply@example.com\n");
