@@ -358,7 +358,13 @@ public final class Appliance {
         List<String> subjects = new ArrayList<>(bus.subscribe(actions, eventPatterns));
         Settings.JetStreamSettings js = settings.broker().jetstream();
         Duration keep = Duration.ofHours(js.maxAgeHours());
-        if (!ensureStream(new DurableEvents.StreamLimits(keep, js.maxBytesMb() * 1024L * 1024L, settings.broker().replicas()))) {
+        boolean jetStream;
+        try {
+            jetStream = ensureStream(new DurableEvents.StreamLimits(keep, js.maxBytesMb() * 1024L * 1024L, settings.broker().replicas()));
+        } catch (JetStreamApiException e) {
+            throw new IOException("JetStream: " + e.getMessage(), e);
+        }
+        if (!jetStream) {
             // An external broker without JetStream: audits and logs as plain subscriptions, at most once.
             LOG.warning("the broker has no JetStream: audits and log records are handled as they arrive and are lost while kiam-ms is down");
             if (settings.service().audits().subscribe()) {
@@ -373,18 +379,26 @@ public final class Appliance {
         try {
             Settings.RetrySettings r = settings.service().audits().retry();
             // Kept as long as the stream keeps the audits, on as many servers.
-            DeliveryLedger ledger = DeliveryLedger.open(connection, keep, settings.broker().replicas(),
-                    "kiam-ms pid " + ProcessHandle.current().pid() + " on " + hostName());
+            String holder = "kiam-ms pid " + ProcessHandle.current().pid() + " on " + hostName();
+            DeliveryLedger ledger = patiently("the delivery records", () -> DeliveryLedger.open(connection, keep,
+                    settings.broker().replicas(), holder));
             durable = new DurableEvents(connection, events, codec, new DeadLetters(paths.deadLetterDir()),
                     new DurableEvents.RetryPolicy(r.maxAttempts(), Duration.ofSeconds(r.firstPauseSeconds()),
                             Duration.ofSeconds(r.maxPauseSeconds())), AUDIT_ACK_WAIT, ledger);
+            DurableEvents d = durable;
             if (settings.service().audits().subscribe()) {
-                durable.consume(DurableEvents.AUDIT_CONSUMER, Subjects.AUDIT_PREFIX + ">", true);
+                patiently("the audit consumer", () -> {
+                    d.consume(DurableEvents.AUDIT_CONSUMER, Subjects.AUDIT_PREFIX + ">", true);
+                    return null;
+                });
                 subjects.add(Subjects.AUDIT_PREFIX + "> (stream " + DurableEvents.STREAM + ")");
             }
             if (recordLogs) {
                 // A log record written twice after a crash does no harm: no ledger round trips for them.
-                durable.consume(DurableEvents.LOG_CONSUMER, Subjects.LOG, false);
+                patiently("the log consumer", () -> {
+                    d.consume(DurableEvents.LOG_CONSUMER, Subjects.LOG, false);
+                    return null;
+                });
                 subjects.add(Subjects.LOG + " (stream " + DurableEvents.STREAM + ")");
             }
             durable.watch();
@@ -581,22 +595,38 @@ public final class Appliance {
      *
      * @return false when the broker has no JetStream at all
      */
-    private boolean ensureStream(DurableEvents.StreamLimits limits) throws IOException, InterruptedException {
+    private boolean ensureStream(DurableEvents.StreamLimits limits) throws IOException, InterruptedException, JetStreamApiException {
+        try {
+            patiently("the audit stream", () -> DurableEvents.ensureStream(connection, limits));
+            return true;
+        } catch (JetStreamApiException e) {
+            if (e.getErrorCode() == 503 && !settings.broker().embedded() && e.getApiErrorCode() == 10076) {
+                return false; // "JetStream not enabled for account"
+            }
+            throw e;
+        }
+    }
+
+    private interface JetStreamCall<T> {
+        T call() throws IOException, JetStreamApiException;
+    }
+
+    /**
+     * Sets up one JetStream thing, trying again for up to 30 s: a cluster's JetStream answers
+     * only once enough nodes are up and have elected their leaders, which takes seconds.
+     */
+    private <T> T patiently(String what, JetStreamCall<T> call) throws IOException, InterruptedException, JetStreamApiException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
             try {
-                DurableEvents.ensureStream(connection, limits);
-                return true;
+                return call.call();
             } catch (JetStreamApiException e) {
-                if (e.getErrorCode() == 503 && !settings.broker().embedded() && e.getApiErrorCode() == 10076) {
-                    return false; // "JetStream not enabled for account"
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("JetStream did not become available within 30 s: " + e.getMessage(), e);
+                if (e.getApiErrorCode() == 10076 || System.nanoTime() > deadline) {
+                    throw e; // no JetStream for this account: waiting cannot help
                 }
             } catch (IOException e) {
                 if (System.nanoTime() > deadline) {
-                    throw new IOException("JetStream did not answer within 30 s: " + e.getMessage(), e);
+                    throw new IOException("JetStream did not answer within 30 s while setting up " + what + ": " + e.getMessage(), e);
                 }
             }
             Thread.sleep(250);
