@@ -6,6 +6,7 @@ import dev.kiamms.app.broker.BrokerMonitor;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.geoip.GeoIpAge;
+import dev.kiamms.app.service.BrokerAddress;
 import dev.kiamms.app.service.InstanceLock;
 import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.app.service.RunState;
@@ -44,6 +45,7 @@ public final class StatusCommand implements Callable<Integer> {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("data", paths.dataDir().toString());
         String geoipRow = geoip(paths, j);
+        Whereabouts where = whereabouts(paths, j);
         RunState state = RunState.read(paths.stateFile()).orElse(null);
         if (state == null || !InstanceLock.isHeld(paths.lockFile())) {
             boolean stale = state != null;
@@ -56,6 +58,10 @@ public final class StatusCommand implements Callable<Integer> {
             } else {
                 out.println("kiam-ms is not running for " + paths.dataDir()
                         + (stale ? " (pid " + state.pid() + " did not stop cleanly; 'kiam-ms start' cleans up)" : ""));
+                if (where != null) {
+                    row(out, "broker", where.broker() + " (when started)");
+                    where.rows().forEach((label, value) -> row(out, label, value));
+                }
             }
             return stale ? KiamMsException.FAILURE : KiamMsException.NOT_RUNNING;
         }
@@ -65,9 +71,10 @@ public final class StatusCommand implements Callable<Integer> {
         j.put("version", state.version());
         j.put("uptimeSeconds", uptime.toSeconds());
         j.put("broker", state.brokerUrl());
+        j.put("brokerUrl", withMaskedUser(state.brokerUrl()));
+        j.put("config", state.config());
         j.put("natsServerPid", state.natsServerPid());
         j.put("brokerRestarts", state.brokerRestarts());
-        j.put("config", state.config());
 
         BrokerMonitor monitor = new BrokerMonitor(state.monitorPort());
         j.put("monitoring", monitor.baseUrl());
@@ -88,8 +95,7 @@ public final class StatusCommand implements Callable<Integer> {
                 row(out, "broker", "external, " + state.brokerUrl());
                 row(out, "answering", String.join(", ", subjects));
                 row(out, "geoip", geoipRow);
-                row(out, "config", state.config());
-                row(out, "data", paths.dataDir().toString());
+                whereRows(out, state, where, paths);
             }
             return 0;
         }
@@ -116,11 +122,11 @@ public final class StatusCommand implements Callable<Integer> {
                 subjects.stream().filter(x -> x.contains("(stream ")).forEach(merged::add);
                 subjects = merged;
             }
-            brokerLine = state.brokerUrl() + " (nats-server v" + info.version() + ", pid " + state.natsServerPid()
+            brokerLine = withMaskedUser(state.brokerUrl()) + " (nats-server v" + info.version() + ", pid " + state.natsServerPid()
                     + ", " + info.connections() + " connections, " + state.brokerRestarts() + " restarts)";
         } catch (IOException e) {
             brokerUp = false;
-            brokerLine = state.brokerUrl() + " NOT ANSWERING on " + monitor.baseUrl() + " (" + e.getMessage() + ")";
+            brokerLine = withMaskedUser(state.brokerUrl()) + " NOT ANSWERING on " + monitor.baseUrl() + " (" + e.getMessage() + ")";
         }
         List<BrokerMonitor.StreamStatus> streams = List.of();
         if (brokerUp) {
@@ -172,8 +178,7 @@ public final class StatusCommand implements Callable<Integer> {
                     stats.mailAttempts().forEach((mta, byOutcome) -> row(out, "mail", mta + ": " + byOutcome));
                 }
             }
-            row(out, "config", state.config());
-            row(out, "data", paths.dataDir().toString());
+            whereRows(out, state, where, paths);
         }
         return brokerUp ? 0 : KiamMsException.FAILURE;
     }
@@ -203,6 +208,39 @@ public final class StatusCommand implements Callable<Integer> {
             j.put("geoipError", e.getMessage());
             return "UNUSABLE: " + e.getMessage();
         }
+    }
+
+    /**
+     * Config, data, logs, health, metrics and mail of this configuration; the config row names the
+     * file the running appliance was started with, which may differ from this command's --config.
+     */
+    private static void whereRows(PrintStream out, RunState state, Whereabouts where, InstancePaths paths) {
+        if (where == null) {
+            row(out, "config", state.config());
+            row(out, "data", paths.dataDir().toString());
+            return;
+        }
+        where.rows().forEach((label, value) -> row(out, label, label.equals("config") ? state.config() : value));
+    }
+
+    /** Where things are by this command's configuration; null (with the reason in the JSON) when it does not load. */
+    private Whereabouts whereabouts(InstancePaths paths, Map<String, Object> j) {
+        try {
+            Whereabouts where = Whereabouts.of(paths, instance.loadConfig(paths));
+            where.putJson(j);
+            return where;
+        } catch (RuntimeException e) {
+            j.put("configError", e.getMessage());
+            return null;
+        }
+    }
+
+    /** A URL as KrossIAM uses it, with the user kiam and the password masked: {@code nats://kiam:****@host:port}. */
+    static String withMaskedUser(String url) {
+        if (url == null || url.contains("@")) {
+            return BrokerAddress.mask(url);
+        }
+        return url.replaceFirst("://", "://" + BrokerCredentials.KIAM + ":" + BrokerAddress.MASK + "@");
     }
 
     private static void row(PrintStream out, String label, String value) {
