@@ -201,7 +201,16 @@ class DistributionIT {
 
     @Test
     void aStartAfterKill9CleansUpTheOrphanedBroker() throws Exception {
+        // A secret in a file every user may read: start says so, with the fix, and starts all the same.
+        Files.writeString(config, Files.readString(config) + "  license_key: not-a-real-key\n");
+        Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(home.resolve("conf/kiam-ms.yaml"))), "the shipped configuration is not for others");
         Process first = start();
+        String warned = Files.readString(dir.resolve("start-0.err"));
+        assertTrue(warned.contains("holds the MaxMind licence key (geoip.license_key) but every user on this host may read it; run: chmod o-r "
+                + config), warned);
+        assertFalse(warned.contains("not-a-real-key"), warned);
         long orphan = natsServerPid();
         first.destroyForcibly(); // kill -9: no shutdown hook runs, nats-server is orphaned
         first.waitFor(10, TimeUnit.SECONDS);
