@@ -75,7 +75,7 @@ public final class Bench {
     static final String SENDVERIFYEMAIL = Subjects.action("sendverifyemail");
     static final String ACCOUNTADDEMAIL = Subjects.audit("accountaddemail");
 
-    /** In MaxMind's GeoIP2-City-Test.mmdb (../shared/geoip/README.md). */
+    /** In MaxMind's GeoIP2-City-Test.mmdb (examples/geoip/README.md in the distribution). */
     static final String[] TEST_DB_ADDRESSES = {"81.2.69.142", "2.125.160.216", "89.160.20.112", "175.16.199.1",
             "216.160.83.56"};
     static final String[] LOCALES = {"en-us", "zh-cn"};

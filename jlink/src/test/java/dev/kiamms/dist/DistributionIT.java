@@ -80,6 +80,12 @@ class DistributionIT {
         assertEquals(home.toRealPath() + " " + Files.readString(home.resolve("VERSION")).strip(),
                 Files.readString(home.resolve("lib/kiam-ms.jsa.key")).strip());
         assertTrue(status.err.isBlank(), status.text());
+        // It orients: which file, which folders, which URLs, where mail goes.
+        for (String row : List.of("config       " + config, "data         " + home.resolve("data"), "logs         " + home.resolve("data/logs"),
+                "health       http://127.0.0.1:" + healthPort + "/healthz", "metrics      http://127.0.0.1:" + healthPort + "/metrics",
+                "mail         outbox " + home.resolve("data/outbox"), "nats://kiam:****@127.0.0.1:" + port)) {
+            assertTrue(status.out.contains(row), row + " in " + status.text());
+        }
         // The class list was recorded with status against a running appliance: it holds what
         // status reads the broker's monitoring endpoint with, which was ~0.1 s of its time.
         List<String> classes = Files.readAllLines(home.resolve("lib/kiam-ms.classlist"));
@@ -117,11 +123,22 @@ class DistributionIT {
         String eml = Files.readString(outbox.get(0));
         assertTrue(eml.contains("multipart/alternative") && eml.contains("text/plain") && eml.contains("text/html")
                 && eml.contains("Content-ID: <logo>") && eml.contains("To: someone@example.com"), eml);
+        assertTrue(mail.out.contains("mail: outbox (" + outbox.get(0) + ")"), "send-test says where the mail went: " + mail.text());
         Result audit = kiamMs("send-test", "audit-add-email", "--mailto", "first@example.com,second@example.com",
                 "--config", config.toString());
         assertEquals(0, audit.exit, audit.text());
         assertTrue(audit.out.contains("delivered via outbox"), audit.text());
         assertEquals(2, emlFiles().size());
+        // In Chinese, the subject and expiry texts too, since the templates have zh-cn.
+        Result chinese = kiamMs("send-test", "verify-email", "--to", "lilei@example.com", "--locale", "zh-cn", "--config", config.toString());
+        assertEquals(0, chinese.exit, chinese.text());
+        List<Path> three = emlFiles();
+        assertEquals(3, three.size());
+        Path zh = three.stream().filter(f -> chinese.out.contains(f.toString())).findFirst().orElseThrow(() -> new AssertionError(chinese.text()));
+        try (java.io.InputStream in = Files.newInputStream(zh)) {
+            jakarta.mail.internet.MimeMessage m = new jakarta.mail.internet.MimeMessage((jakarta.mail.Session) null, in);
+            assertEquals("请验证您的电子邮件地址", m.getSubject());
+        }
         assertTrue(Files.readString(dir.resolve("start-0.err")).contains("no SMTP server configured"), "start warned");
 
         Result reload = kiamMs("reload", "--config", config.toString());
@@ -176,8 +193,29 @@ class DistributionIT {
     }
 
     @Test
+    void theFirstCommandAtATerminalSaysItIsMakingTheClassDataArchive() throws Exception {
+        // script(1) gives the launcher a terminal, as a person typing the command has.
+        List<String> version = List.of("script", "-qec", home.resolve("bin/kiam-ms") + " version", "/dev/null");
+        Result first = run(version, Map.of(), 60);
+        assertEquals(0, first.exit, first.text());
+        assertTrue(first.out.contains("making lib/kiam-ms.jsa, the class-data archive") && first.out.contains("done"), first.text());
+        assertTrue(Files.size(home.resolve("lib/kiam-ms.jsa")) > 0, "lib/kiam-ms.jsa");
+        Result second = run(version, Map.of(), 60);
+        assertFalse(second.out.contains("class-data archive"), "said once: " + second.text());
+    }
+
+    @Test
     void aStartAfterKill9CleansUpTheOrphanedBroker() throws Exception {
+        // A secret in a file every user may read: start says so, with the fix, and starts all the same.
+        Files.writeString(config, Files.readString(config) + "  license_key: not-a-real-key\n");
+        Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(home.resolve("conf/kiam-ms.yaml"))), "the shipped configuration is not for others");
         Process first = start();
+        String warned = Files.readString(dir.resolve("start-0.err"));
+        assertTrue(warned.contains("holds the MaxMind licence key (geoip.license_key) but every user on this host may read it; run: chmod o-r "
+                + config), warned);
+        assertFalse(warned.contains("not-a-real-key"), warned);
         long orphan = natsServerPid();
         first.destroyForcibly(); // kill -9: no shutdown hook runs, nats-server is orphaned
         first.waitFor(10, TimeUnit.SECONDS);
@@ -229,36 +267,79 @@ class DistributionIT {
         assertEquals(1, r.err.strip().lines().count(), "one line: " + r.err);
     }
 
-    /** The README's hand-over example, run as it is written, in the distribution folder. */
+    /** The README's hand-over example, run as it is written, in the distribution folder: twice, as a reader may. */
     @Test
-    void theReadmeWorkedExampleRunsAsWritten() throws Exception {
-        String readme = Files.readString(Path.of(System.getProperty("kiamms.root"), "README.md"));
-        int begin = readme.indexOf("<!-- worked-example:begin -->");
-        int end = readme.indexOf("<!-- worked-example:end -->");
-        assertTrue(begin >= 0 && end > begin, "the README marks its worked example");
-        String script = readme.substring(begin, end).lines().filter(l -> !l.startsWith("```") && !l.startsWith("<!--"))
-                .collect(java.util.stream.Collectors.joining("\n"));
+    void theReadmeWorkedExampleRunsAsWrittenAndAgain() throws Exception {
+        String script = readmeBlock("worked-example");
         // The example uses the distribution's own conf/kiam-ms.yaml and data/: give that file the test's ports.
         Path shipped = home.resolve("conf/kiam-ms.yaml");
         Files.writeString(shipped, Files.readString(shipped) + "\n" + Files.readString(config));
         config = shipped;
         start();
 
+        for (int round = 1; round <= 2; round++) {
+            Result r = bash(script);
+            assertEquals(0, r.exit, "round " + round + ": " + r.text());
+            int appAnswer = r.out.indexOf("Our own answer");
+            assertTrue(appAnswer >= 0, "round " + round + ": the app answered while iplocation was handed over: " + r.text());
+            assertTrue(r.out.indexOf("London", appAnswer) > appAnswer, "round " + round + ": kiam-ms answered again after the hand-back: " + r.text());
+            assertTrue(r.err.contains("iplocation-responder: answered 81.2.69.142"), r.text());
+            assertTrue(r.out.contains("geo-app (1) connected"), "status showed the app: " + r.text());
+            assertFalse(Files.exists(home.resolve("geo-app.env")));
+            assertFalse(Files.readString(home.resolve("data/broker/app-users.json")).contains("geo-app"));
+        }
+        // Idempotent: the second run found the block and flipped it, instead of appending another.
+        long serviceBlocks = Files.readAllLines(shipped).stream().filter(l -> l.equals("service:")).count();
+        assertEquals(1, serviceBlocks, Files.readString(shipped));
+        assertEquals(0, kiamMs("config", "check", "--config", shipped.toString()).exit);
+    }
+
+    /** The README's try-it steps, in the distribution folder, with the GeoIP test database the distribution ships. */
+    @Test
+    void theReadmeTryItUsesTheShippedGeoIpDatabase() throws Exception {
+        Path examples = home.resolve("examples/geoip");
+        assertTrue(Files.size(examples.resolve("GeoIP2-City-Test.mmdb")) > 0, "the test database ships");
+        assertTrue(Files.readString(examples.resolve("LICENSE-MIT.txt")).contains("MaxMind, Inc."), "with its licence");
+        assertTrue(Files.readString(examples.resolve("README.md")).contains("MaxMind"), "and its attribution");
+        assertFalse(Files.isExecutable(examples.resolve("GeoIP2-City-Test.mmdb")), "data is not made executable");
+
+        // The test's own ports, without its geoip.path: the try-it block must bring the database itself.
+        Path shipped = home.resolve("conf/kiam-ms.yaml");
+        String ports = Files.readString(config).replaceAll("(?s)geoip:.*", "");
+        Files.writeString(shipped, Files.readString(shipped) + "\n" + ports);
+        config = shipped;
+        start();
+        // The block starts with a cd into the unpacked distribution; here we already are in it.
+        String script = readmeBlock("try-it").lines().filter(l -> !l.startsWith("cd dist/"))
+                .collect(java.util.stream.Collectors.joining("\n"));
+        for (int round = 1; round <= 2; round++) {
+            Result r = bash(script);
+            assertEquals(0, r.exit, "round " + round + ": " + r.text());
+            assertTrue(r.out.contains("London") && r.out.contains("林雪平"), r.text());
+            assertTrue(r.out.contains("outbox"), "send-test names where the mail went: " + r.text());
+        }
+        long geoipBlocks = Files.readAllLines(shipped).stream().filter(l -> l.equals("geoip:")).count();
+        assertEquals(1, geoipBlocks, Files.readString(shipped));
+    }
+
+    private String readmeBlock(String name) throws IOException {
+        String readme = Files.readString(Path.of(System.getProperty("kiamms.root"), "README.md"));
+        int begin = readme.indexOf("<!-- " + name + ":begin -->");
+        int end = readme.indexOf("<!-- " + name + ":end -->");
+        assertTrue(begin >= 0 && end > begin, "the README marks its " + name + " block");
+        return readme.substring(begin, end).lines().filter(l -> !l.startsWith("```") && !l.startsWith("<!--"))
+                .collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    /** Runs a README block with bash -e in the distribution folder, on the restricted PATH plus the tools a reader has. */
+    private Result bash(String script) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("bash", "-e", "-c", script).directory(home.toFile());
         Process p = pb.start();
         started.add(p);
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the example finishes");
-        String text = "stdout: " + out.get() + "\nstderr: " + err.get();
-        assertEquals(0, p.exitValue(), text);
-        int appAnswer = out.get().indexOf("Our own answer");
-        assertTrue(appAnswer >= 0, "the app answered while iplocation was handed over: " + text);
-        assertTrue(out.get().indexOf("London", appAnswer) > appAnswer, "kiam-ms answered again after the hand-back: " + text);
-        assertTrue(err.get().contains("iplocation-responder: answered 81.2.69.142"), text);
-        assertTrue(out.get().contains("geo-app (1) connected"), "status showed the app: " + text);
-        assertFalse(Files.exists(home.resolve("geo-app.env")));
-        assertFalse(Files.readString(home.resolve("data/broker/app-users.json")).contains("geo-app"));
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the block finishes");
+        return new Result(p.exitValue(), out.get(), err.get());
     }
 
     // --- helpers -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import dev.kiamms.app.KiamMsException;
 import dev.kiamms.app.config.ConfigLoader;
 import dev.kiamms.app.config.KeyLines;
 import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.config.SecretFiles;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.app.users.AppUsers;
@@ -48,6 +49,7 @@ public final class ConfigCommand {
             InstancePaths paths = instance.paths();
             Path target = file != null ? file.toAbsolutePath().normalize() : paths.configFile();
             List<String> problems = new ArrayList<>();
+            List<String> warnings = new ArrayList<>();
             LoadedConfig config = null;
             try {
                 config = new ConfigLoader().load(target, true);
@@ -57,17 +59,23 @@ public final class ConfigCommand {
             if (config != null) {
                 String text = Files.readString(target);
                 checkFiles(config, paths, text, target, problems);
+                warnings.addAll(SecretFiles.warnings(config, paths.confDir()));
             }
             if (output.json()) {
                 Map<String, Object> j = new LinkedHashMap<>();
                 j.put("file", target.toString());
                 j.put("ok", problems.isEmpty());
                 j.put("problems", problems);
+                j.put("warnings", warnings);
                 output.printJson(System.out, j);
-            } else if (problems.isEmpty()) {
-                System.out.println(target + ": configuration OK");
             } else {
-                problems.forEach(System.out::println);
+                if (problems.isEmpty()) {
+                    System.out.println(target + ": configuration OK");
+                } else {
+                    problems.forEach(System.out::println);
+                }
+                // Warnings do not make the file unusable, so they leave the exit code alone.
+                warnings.forEach(w -> System.out.println("warning: " + w));
             }
             return problems.isEmpty() ? 0 : KiamMsException.CONFIG;
         }

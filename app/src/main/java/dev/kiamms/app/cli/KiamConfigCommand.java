@@ -50,6 +50,13 @@ public final class KiamConfigCommand implements Callable<Integer> {
                 credentials.password(BrokerCredentials.KIAM));
         if (host != null) {
             url = url.replaceFirst("@[^:]+:(\\d+)$", "@" + host + ":$1");
+            // The URL names another host, but a broker on loopback takes no connection from one.
+            String listen = config.settings().broker().host();
+            if (isLoopback(listen) && !isLoopback(host)) {
+                System.err.println("kiam-config: warning: broker.host is " + listen + ", so nats-server accepts connections from "
+                        + "this host only and KrossIAM cannot reach " + host + "; set broker.host to an address KrossIAM can reach "
+                        + "(or 0.0.0.0) in " + config.describeSource() + " and restart kiam-ms");
+            }
         }
         if (output.json()) {
             Map<String, Object> ms = new LinkedHashMap<>();
@@ -65,5 +72,11 @@ public final class KiamConfigCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Loopback by name or address, without asking DNS: 127.0.0.0/8, ::1, localhost. */
+    static boolean isLoopback(String host) {
+        String h = host.strip().toLowerCase(java.util.Locale.ROOT).replaceAll("^\\[|\\]$", "");
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
     }
 }

@@ -18,6 +18,14 @@ final class ReplyPrinter {
     }
 
     static int print(KrossIamClient.Exchange ex, OutputOptions output) {
+        return print(ex, output, Map.of());
+    }
+
+    /**
+     * @param extra what the command learned beside the reply (e.g. where a mail went): JSON fields,
+     *              or one "key: value" line each after the reply
+     */
+    static int print(KrossIamClient.Exchange ex, OutputOptions output, Map<String, Object> extra) {
         Reply reply = ex.reply();
         double millis = ex.roundTrip().toNanos() / 1e6;
         if (output.json()) {
@@ -25,6 +33,7 @@ final class ReplyPrinter {
             j.put("reqid", ex.reqid());
             j.put("roundTripMillis", Math.round(millis * 1000) / 1000.0);
             j.put("reply", reply);
+            j.putAll(extra);
             output.printJson(System.out, j);
         } else {
             System.out.printf(Locale.ROOT, "code %d (%s) in %.1f ms, reqid %s%n", reply.code(), reply.message(), millis, ex.reqid());
@@ -35,6 +44,7 @@ final class ReplyPrinter {
                     System.out.println(reply.payload());
                 }
             }
+            extra.forEach((key, value) -> System.out.println(key + ": " + value));
         }
         if (!reply.reqid().equals(ex.reqid())) {
             throw new KiamMsException(KiamMsException.FAILURE, "the reply names reqid " + reply.reqid()

@@ -12,10 +12,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,8 +44,9 @@ public final class SendTestAuditAddEmail implements Callable<Integer> {
     @Option(names = "--locale", defaultValue = "en-us", description = "The user's language (default: ${DEFAULT-VALUE}).")
     String locale;
 
-    @Option(names = "--subject", defaultValue = "A new e-mail address was added to your account",
-            description = "Subject, before the configured prefix (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--subject",
+            description = "Subject, before the configured prefix (default: in the locale's language where the templates have it, "
+                    + "e.g. 'A new e-mail address was added to your account').")
     String subject;
 
     @Mixin
@@ -65,15 +62,16 @@ public final class SendTestAuditAddEmail implements Callable<Integer> {
     public Integer call() throws Exception {
         InstancePaths paths = instance.paths();
         LoadedConfig config = instance.loadConfig(paths);
-        Path log = paths.logDir(config).resolve("kiam-ms.0.log");
-        long logSize = Files.exists(log) ? Files.size(log) : 0;
+        ApplianceLog log = new ApplianceLog(paths.logDir(config).resolve("kiam-ms.0.log"));
         String reqid;
         try (KrossIamClient client = connection.connect(paths, config)) {
             reqid = client.publish(Subjects.audit(AccountAddEmailHandler.KEY),
-                    new AccountAddEmailAudit(newemail, userid, httpurl, locale, mailto, subject));
+                    new AccountAddEmailAudit(newemail, userid, httpurl, locale, mailto, subject != null ? subject
+                            : SendTestTexts.forLocale(locale, templateLocales(paths, config)).auditSubject()));
             client.flush(Duration.ofSeconds(5));
         }
-        Optional<String> outcome = awaitLogLine(log, logSize, reqid, connection.timeout(60));
+        Optional<String> outcome = log.await(reqid, line -> line.contains(" delivered via ") || line.contains(" failed")
+                || line.contains(" dropped"), connection.timeout(60));
         boolean delivered = outcome.map(l -> l.contains(" delivered via ")).orElse(false);
         if (output.json()) {
             Map<String, Object> j = new LinkedHashMap<>();
@@ -84,29 +82,16 @@ public final class SendTestAuditAddEmail implements Callable<Integer> {
         } else {
             System.out.println("published " + Subjects.audit(AccountAddEmailHandler.KEY) + " reqid " + reqid);
             System.out.println(outcome.orElse("no word from kiam-ms about it within " + connection.timeout(60).toSeconds()
-                    + " s; see " + log));
+                    + " s; see " + log.file()));
         }
         return delivered ? 0 : KiamMsException.FAILURE;
     }
 
-    /** The first line the appliance logged about the audit's outcome (delivered, failed or dropped). */
-    private static Optional<String> awaitLogLine(Path log, long from, String reqid, Duration timeout)
-            throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String needle = "reqid=" + reqid;
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log)) {
-                byte[] all = Files.readAllBytes(log);
-                int start = (int) Math.min(from, all.length);
-                for (String line : new String(all, start, all.length - start, StandardCharsets.UTF_8).split("\n")) {
-                    if (line.contains(needle) && (line.contains(" delivered via ") || line.contains(" failed")
-                            || line.contains(" dropped"))) {
-                        return Optional.of(line.strip());
-                    }
-                }
-            }
-            Thread.sleep(100);
+    private static java.util.Set<String> templateLocales(InstancePaths paths, LoadedConfig config) {
+        try {
+            return dev.kiamms.app.service.MailSetup.templates(paths, config).locales();
+        } catch (RuntimeException e) {
+            return java.util.Set.of();
         }
-        return Optional.empty();
     }
 }

@@ -3,6 +3,7 @@ package dev.kiamms.app.cli;
 import dev.kiamms.app.KiamMsException;
 import dev.kiamms.app.Version;
 import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.config.SecretFiles;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.logging.LogSetup;
 import dev.kiamms.app.service.Appliance;
@@ -46,6 +47,8 @@ public final class StartCommand implements Callable<Integer> {
             throw new KiamMsException(KiamMsException.FAILURE, "cannot create " + e.getMessage()
                     + "; check --data, log.path and the folders' permissions");
         }
+        // Said at every start (console, journal and log) until fixed: a secret others can read.
+        SecretFiles.warnings(config, paths.confDir()).forEach(LOG::warning);
         Appliance appliance = new Appliance(paths, config);
         Thread hook = new Thread(appliance::stop, "kiam-ms-stop");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -6,6 +6,7 @@ import dev.kiamms.app.broker.BrokerMonitor;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.geoip.GeoIpAge;
+import dev.kiamms.app.service.BrokerAddress;
 import dev.kiamms.app.service.InstanceLock;
 import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.app.service.NatsServerRecord;
@@ -49,6 +50,7 @@ public final class StatusCommand implements Callable<Integer> {
         Optional<NatsServerRecord> bundled = paths.bundledNatsServer();
         j.put("bundledNatsServerVersion", bundled.map(NatsServerRecord::version).orElse(null));
         j.put("bundledNatsServerSha256", bundled.map(NatsServerRecord::sha256).filter(h -> !h.isEmpty()).orElse(null));
+        Whereabouts where = whereabouts(paths, j);
         RunState state = RunState.read(paths.stateFile()).orElse(null);
         if (state == null || !InstanceLock.isHeld(paths.lockFile())) {
             boolean stale = state != null;
@@ -61,6 +63,10 @@ public final class StatusCommand implements Callable<Integer> {
             } else {
                 out.println("kiam-ms is not running for " + paths.dataDir()
                         + (stale ? " (pid " + state.pid() + " did not stop cleanly; 'kiam-ms start' cleans up)" : ""));
+                if (where != null) {
+                    row(out, "broker", where.broker() + " (when started)");
+                    where.rows().forEach((label, value) -> row(out, label, value));
+                }
             }
             return stale ? KiamMsException.FAILURE : KiamMsException.NOT_RUNNING;
         }
@@ -70,9 +76,10 @@ public final class StatusCommand implements Callable<Integer> {
         j.put("version", state.version());
         j.put("uptimeSeconds", uptime.toSeconds());
         j.put("broker", state.brokerUrl());
+        j.put("brokerUrl", withMaskedUser(state.brokerUrl()));
+        j.put("config", state.config());
         j.put("natsServerPid", state.natsServerPid());
         j.put("brokerRestarts", state.brokerRestarts());
-        j.put("config", state.config());
 
         BrokerMonitor monitor = new BrokerMonitor(state.monitorPort());
         j.put("monitoring", monitor.baseUrl());
@@ -96,8 +103,7 @@ public final class StatusCommand implements Callable<Integer> {
                 row(out, "answering", String.join(", ", subjects));
                 row(out, "health", healthRow(external));
                 row(out, "geoip", geoipRow);
-                row(out, "config", state.config());
-                row(out, "data", paths.dataDir().toString());
+                whereRows(out, state, where, paths);
             }
             return 0;
         }
@@ -124,11 +130,11 @@ public final class StatusCommand implements Callable<Integer> {
                 subjects.stream().filter(x -> x.contains("(stream ")).forEach(merged::add);
                 subjects = merged;
             }
-            brokerLine = state.brokerUrl() + " (nats-server v" + info.version() + ", pid " + state.natsServerPid()
+            brokerLine = withMaskedUser(state.brokerUrl()) + " (nats-server v" + info.version() + ", pid " + state.natsServerPid()
                     + ", " + info.connections() + " connections, " + state.brokerRestarts() + " restarts)";
         } catch (IOException e) {
             brokerUp = false;
-            brokerLine = state.brokerUrl() + " NOT ANSWERING on " + monitor.baseUrl() + " (" + e.getMessage() + ")";
+            brokerLine = withMaskedUser(state.brokerUrl()) + " NOT ANSWERING on " + monitor.baseUrl() + " (" + e.getMessage() + ")";
         }
         List<BrokerMonitor.StreamStatus> streams = List.of();
         if (brokerUp) {
@@ -185,8 +191,7 @@ public final class StatusCommand implements Callable<Integer> {
                     stats.mailAttempts().forEach((mta, byOutcome) -> row(out, "mail", mta + ": " + byOutcome));
                 }
             }
-            row(out, "config", state.config());
-            row(out, "data", paths.dataDir().toString());
+            whereRows(out, state, where, paths);
         }
         return brokerUp ? 0 : KiamMsException.FAILURE;
     }
@@ -230,6 +235,39 @@ public final class StatusCommand implements Callable<Integer> {
         }
         return stats.problems() == null || stats.problems().isEmpty() ? stats.health()
                 : stats.health().toUpperCase(java.util.Locale.ROOT) + ": " + String.join("; ", stats.problems());
+    }
+
+    /**
+     * Config, data, logs, health, metrics and mail of this configuration; the config row names the
+     * file the running appliance was started with, which may differ from this command's --config.
+     */
+    private static void whereRows(PrintStream out, RunState state, Whereabouts where, InstancePaths paths) {
+        if (where == null) {
+            row(out, "config", state.config());
+            row(out, "data", paths.dataDir().toString());
+            return;
+        }
+        where.rows().forEach((label, value) -> row(out, label, label.equals("config") ? state.config() : value));
+    }
+
+    /** Where things are by this command's configuration; null (with the reason in the JSON) when it does not load. */
+    private Whereabouts whereabouts(InstancePaths paths, Map<String, Object> j) {
+        try {
+            Whereabouts where = Whereabouts.of(paths, instance.loadConfig(paths));
+            where.putJson(j);
+            return where;
+        } catch (RuntimeException e) {
+            j.put("configError", e.getMessage());
+            return null;
+        }
+    }
+
+    /** A URL as KrossIAM uses it, with the user kiam and the password masked: {@code nats://kiam:****@host:port}. */
+    static String withMaskedUser(String url) {
+        if (url == null || url.contains("@")) {
+            return BrokerAddress.mask(url);
+        }
+        return url.replaceFirst("://", "://" + BrokerCredentials.KIAM + ":" + BrokerAddress.MASK + "@");
     }
 
     private static void row(PrintStream out, String label, String value) {
