@@ -249,7 +249,8 @@ class DistributionIT {
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the example finishes");
-        String text = "stdout: " + out.get() + "\nstderr: " + err.get();
+        // Bounded: a child left running with the pipes open would otherwise hang the read.
+        String text = "stdout: " + out.get(30, TimeUnit.SECONDS) + "\nstderr: " + err.get(30, TimeUnit.SECONDS);
         assertEquals(0, p.exitValue(), text);
         int appAnswer = out.get().indexOf("Our own answer");
         assertTrue(appAnswer >= 0, "the app answered while iplocation was handed over: " + text);

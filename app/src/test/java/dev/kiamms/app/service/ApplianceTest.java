@@ -145,13 +145,18 @@ class ApplianceTest {
         Process orphan = new ProcessBuilder(instance.paths.natsServerBinary().toString(),
                 "--config", instance.paths.natsConfigFile().toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        Await.until(Duration.ofSeconds(5), () -> dev.kiamms.app.broker.ManagedBroker.readPid(instance.paths.natsPidFile())
-                .map(pid -> pid == orphan.pid()).orElse(false), () -> "orphan wrote its pid file");
+        try {
+            Await.until(Duration.ofSeconds(5), () -> dev.kiamms.app.broker.ManagedBroker.readPid(instance.paths.natsPidFile())
+                    .map(pid -> pid == orphan.pid()).orElse(false), () -> "orphan wrote its pid file");
 
-        start(instance);
-        Await.until(Duration.ofSeconds(10), () -> !orphan.isAlive(), () -> "orphan nats-server stopped");
-        try (KrossIamClient kiam = KrossIamClient.connect(instance.url(BrokerCredentials.KIAM))) {
-            assertEquals(0, kiam.request("iplocation", new IpLocationRequest("81.2.69.142", "en"), Duration.ofSeconds(10)).reply().code());
+            start(instance);
+            Await.until(Duration.ofSeconds(10), () -> !orphan.isAlive(), () -> "orphan nats-server stopped");
+            try (KrossIamClient kiam = KrossIamClient.connect(instance.url(BrokerCredentials.KIAM))) {
+                assertEquals(0, kiam.request("iplocation", new IpLocationRequest("81.2.69.142", "en"), Duration.ofSeconds(10)).reply().code());
+            }
+        } finally {
+            // When the test fails, the orphan must not outlive it (holding the port, the JetStream folder).
+            orphan.destroyForcibly();
         }
     }
 
