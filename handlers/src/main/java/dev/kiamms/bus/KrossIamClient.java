@@ -11,6 +11,7 @@ import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.impl.Headers;
+import io.nats.client.support.NatsRequestCompletableFuture;
 import io.nats.client.support.Status;
 
 import java.io.IOException;
@@ -94,7 +95,14 @@ public final class KrossIamClient implements AutoCloseable {
         long start = System.nanoTime();
         // The request carries its own timeout: without one jnats cancels it after its clean-up
         // interval, which would look like "no responders".
-        CompletableFuture<Message> future = connection.requestWithTimeout(subject, body, timeout);
+        CompletableFuture<Message> future;
+        try {
+            future = connection.requestWithTimeout(subject, body, timeout);
+        } catch (IllegalStateException e) {
+            // jnats refuses to publish on a closed connection this way
+            throw new RequestFailed("request on " + subject + " not sent: the connection to the broker is "
+                    + connection.getStatus() + " (" + e.getMessage() + ")");
+        }
         Message msg;
         try {
             msg = future.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
@@ -107,6 +115,13 @@ public final class KrossIamClient implements AutoCloseable {
             }
             throw new RequestFailed("request on " + subject + " failed: " + e.getCause().getMessage());
         } catch (java.util.concurrent.CancellationException e) {
+            // jnats cancels the future both for a 503 "no responders" and when the connection
+            // closes with the request pending. Only the first means nobody took it; the second may
+            // be a request that was taken and whose reply was lost, and must not look harmless.
+            if (future instanceof NatsRequestCompletableFuture nf && nf.wasCancelledClosing()) {
+                throw new RequestFailed("request on " + subject + " cancelled: the connection to the broker closed"
+                        + " before a reply came (it may have been taken and its reply lost)");
+            }
             throw new RequestFailed("no responders on " + subject + ": is kiam-ms running and subscribed to it?");
         }
         Duration roundTrip = Duration.ofNanos(System.nanoTime() - start);

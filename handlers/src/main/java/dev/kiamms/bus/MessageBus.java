@@ -116,15 +116,27 @@ public final class MessageBus {
         } catch (Exception e) {
             LOG.log(Level.FINE, "flush after subscribing", e);
         }
+        boolean dropped = false;
         for (String key : List.copyOf(actionDispatchers.keySet())) {
             if (!wanted.contains(key)) {
                 Dispatcher d = actionDispatchers.remove(key);
                 try {
                     d.drain(Duration.ofSeconds(10));
+                    dropped = true;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
                 LOG.info(() -> "no longer answering " + Subjects.action(key) + "; another application may take it over");
+            }
+        }
+        if (dropped) {
+            try {
+                // The drain sent UNSUB; once the broker answers this flush it has processed it, so
+                // a request sent after the reload returns gets "no responders" at once, never the
+                // draining subscriber. The drain itself (replies in flight) goes on in the background.
+                connection.flush(Duration.ofSeconds(2));
+            } catch (Exception e) {
+                LOG.log(Level.FINE, "flush after unsubscribing", e);
             }
         }
         return subscribed();

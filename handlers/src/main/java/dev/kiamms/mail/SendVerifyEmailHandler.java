@@ -64,6 +64,13 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
                     + report.mta() + " (" + report.where() + ")");
             return null;
         } catch (DeliveryException e) {
+            if (e.ambiguous()) {
+                // An MTA may have queued the mail. Not retryable: the pipeline's duplicate window
+                // keeps this reply and gives it to every repeat of the reqid, so KrossIAM retrying
+                // (or a redelivered copy) cannot mail the user a second link.
+                throw new ActionException(e.getMessage() + "; it will not be sent again for this request (reqid "
+                        + context.reqid() + ")", false);
+            }
             throw new ActionException(e.getMessage());
         } catch (RuntimeException e) {
             throw new ActionException("the verification mail could not be composed: " + e.getMessage(), e);

@@ -21,8 +21,14 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -112,6 +118,41 @@ class KrossIamClientTest {
                     () -> kiam.request("slow", Map.of(), Duration.ofSeconds(20)));
             assertEquals(0, x.reply().code(), x.reply().toString());
             assertEquals(Map.of("slept", true), x.reply().payload());
+        }
+    }
+    @Test
+    void nobodySubscribedIsReportedAsNoResponders() throws Exception {
+        try (KrossIamClient kiam = KrossIamClient.connect(nats.url())) {
+            KrossIamClient.RequestFailed e = assertThrows(KrossIamClient.RequestFailed.class,
+                    () -> kiam.request("nobody-here", Map.of(), Duration.ofSeconds(20)));
+            assertTrue(e.getMessage().startsWith("no responders"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aRequestCancelledByItsClosingConnectionIsNotCalledNoResponders() throws Exception {
+        // Someone takes the request and never answers; then the connection closes under it. That is
+        // a request that may have been accepted and lost, the opposite of "nobody is subscribed".
+        Subscription taker = observer.subscribe(Subjects.action("taken"));
+        observer.flush(Duration.ofSeconds(5));
+        KrossIamClient kiam = KrossIamClient.connect(nats.url());
+        ExecutorService one = Executors.newSingleThreadExecutor();
+        try {
+            Future<KrossIamClient.Exchange> pending = one.submit(() -> kiam.request("taken", Map.of(), Duration.ofSeconds(30)));
+            assertNotNull(taker.nextMessage(Duration.ofSeconds(5)), "the request reached its taker");
+            kiam.close();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> pending.get(20, TimeUnit.SECONDS));
+            KrossIamClient.RequestFailed failed = assertInstanceOf(KrossIamClient.RequestFailed.class, e.getCause());
+            assertFalse(failed.getMessage().contains("no responders"), failed.getMessage());
+            assertTrue(failed.getMessage().contains("connection"), failed.getMessage());
+
+            KrossIamClient.RequestFailed afterwards = assertThrows(KrossIamClient.RequestFailed.class,
+                    () -> kiam.request("taken", Map.of(), Duration.ofSeconds(1)), "a request on a closed connection");
+            assertTrue(afterwards.getMessage().contains("connection"), afterwards.getMessage());
+        } finally {
+            one.shutdownNow();
+            taker.unsubscribe();
+            kiam.close();
         }
     }
 }

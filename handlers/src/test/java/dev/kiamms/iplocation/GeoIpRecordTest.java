@@ -15,6 +15,7 @@ import com.maxmind.geoip2.model.CountryResponse;
 
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetAddress;
@@ -63,6 +64,44 @@ class GeoIpRecordTest {
                             new String(CODEC.encode(reply), StandardCharsets.UTF_8), address + " " + locale);
                 }
             }
+        }
+    }
+
+    /**
+     * Literal answers, not computed the way the code computes them: each value was read from the
+     * .mmdb files with libmaxminddb's own tool (Debian's mmdb-bin), e.g.
+     * {@code mmdblookup -f GeoIP2-City-Test.mmdb -i 2.125.160.216 city names} (only "en": Boxford,
+     * so a German request falls back to English). Coordinates as mmdblookup prints them (6 places).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            GeoIP2-City-Test.mmdb    | 81.2.69.142    | en    | Europe        | United Kingdom         | London    | -0.0931   | 51.5142 | Europe/London
+            GeoIP2-City-Test.mmdb    | 81.2.69.142    | zh-cn | 欧洲           | 英国                    | London    | -0.0931   | 51.5142 | Europe/London
+            GeoIP2-City-Test.mmdb    | 81.2.69.142    | pt-BR | Europa        | Reino Unido            | Londres   | -0.0931   | 51.5142 | Europe/London
+            GeoIP2-City-Test.mmdb    | 2.125.160.216  | de-AT | Europa        | Vereinigtes Königreich | Boxford   | -1.25     | 51.75   | Europe/London
+            GeoIP2-City-Test.mmdb    | 89.160.20.112  | en    | Europe        | Sweden                 | Linköping | 15.6167   | 58.4167 | Europe/Stockholm
+            GeoIP2-City-Test.mmdb    | 216.160.83.56  | xx    | North America | United States          | Milton    | -122.3149 | 47.2513 | America/Los_Angeles
+            GeoIP2-Country-Test.mmdb | 81.2.69.142    | ja    | ヨーロッパ      | イギリス                 | ''        | 0         | 0       | ''
+            """)
+    void answersWhatTheDatabaseHolds(String file, String ip, String locale, String continent, String country, String city,
+                                     double longitude, double latitude, String zone) throws Exception {
+        try (GeoIpDatabase db = GeoIpDatabase.open(GeoIpTestData.copy(file, dir))) {
+            IpLocation found = db.locate(InetAddress.getByName(ip), locale).orElseThrow();
+            assertEquals(continent, found.continent());
+            assertEquals(country, found.country());
+            assertEquals(city, found.city());
+            assertEquals(longitude, found.longitude(), 5e-7);
+            assertEquals(latitude, found.latitude(), 5e-7);
+            assertEquals(zone, found.timezone());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"8.8.8.8", "2001:4860:4860::8888"})
+    void anAddressTheDatabaseDoesNotHoldIsNotFound(String ip) throws Exception {
+        // mmdblookup: "Could not find an entry for this IP address"
+        try (GeoIpDatabase db = GeoIpDatabase.open(GeoIpTestData.city(dir))) {
+            assertEquals(Optional.empty(), db.locate(InetAddress.getByName(ip), "en"));
         }
     }
 

@@ -149,7 +149,7 @@ class IpLocationHandlerTest {
                 jobs.add(() -> locate(ip, "zh-cn"));
             }
             int london = 0;
-            for (Future<IpLocation> f : pool.invokeAll(jobs)) {
+            for (Future<IpLocation> f : pool.invokeAll(jobs, 60, java.util.concurrent.TimeUnit.SECONDS)) { // bounded: a hang fails as a cancellation
                 IpLocation l = f.get();
                 assertTrue(l.country().equals("英国") || l.city().equals("林雪平"), l.toString());
                 london += l.country().equals("英国") ? 1 : 0;

@@ -1,5 +1,13 @@
 package dev.kiamms.pipeline;
 
+import dev.kiamms.mail.MailComposer;
+import dev.kiamms.mail.SendVerifyEmailHandler;
+import dev.kiamms.mail.VerifyEmailRequest;
+import dev.kiamms.mail.delivery.MailDelivery;
+import dev.kiamms.mail.delivery.MtaConfig;
+import dev.kiamms.mail.delivery.ScriptedSmtpServer;
+import dev.kiamms.mail.delivery.SmtpTimeouts;
+import dev.kiamms.mail.template.MailTemplates;
 import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.EnvelopeValidator;
 import dev.kiamms.protocol.ProtocolVersion;
@@ -12,6 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +39,8 @@ class RecentRequestsWiringTest {
 
     private static final String KEY = "echo";
     private static final String SUBJECT = Subjects.action(KEY);
+    /** The shipped templates, as operators get them. */
+    private static final Path SHIPPED_TEMPLATES = Path.of(System.getProperty("kiamms.root", "../"), "conf", "templates");
 
     private final AtomicLong micros = new AtomicLong(1_700_000_000_000_000L);
     private final AtomicLong nanos = new AtomicLong();
@@ -87,14 +98,39 @@ class RecentRequestsWiringTest {
     }
 
     @Test
-    void aFailureThatMustNotBeRetriedIsAnsweredTheSameWayAgain() throws Exception {
-        RecordingActionHandler<JsonNode> handler = new RecordingActionHandler<>(KEY, JsonNode.class, (p, c) -> {
-            throw new ActionException("the connection broke after the mail data was sent; not resent", false);
-        });
-        byte[] body = request("00000000000000000000000000000009", Map.of("n", 9));
-        byte[] first = answer(handler, SUBJECT, body);
-        assertArrayEquals(first, answer(handler, SUBJECT, body));
-        assertEquals(1, handler.count(), "a mail that may have gone out is not sent again");
+    void aMailThatMayHaveGoneOutIsNotSentAgainForTheSameReqid() throws Exception {
+        // The real path: the real handler and delivery, and an MTA that reads the whole message
+        // and hangs up instead of answering the end of the data. It may have queued the mail, so
+        // a repeat of the request (KrossIAM retrying, a redelivery) must not send it again.
+        try (ScriptedSmtpServer mta = new ScriptedSmtpServer();
+             MailDelivery delivery = new MailDelivery(List.of(new MtaConfig("main", "127.0.0.1", mta.port(), false,
+                     "KrossIAM <sender@kiam.test>", "", List.of(), List.of(), "", "")), "",
+                     new SmtpTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(3)), null)) {
+            mta.endReply = ScriptedSmtpServer.CLOSE;
+            MailTemplates templates = MailTemplates.load(SHIPPED_TEMPLATES);
+            MailComposer composer = new MailComposer(() -> templates, "");
+            SendVerifyEmailHandler handler = new SendVerifyEmailHandler(() -> composer, () -> delivery);
+            String reqid = "00000000000000000000000000000009";
+            byte[] body = codec.encodeEnvelope(ProtocolVersion.SERVER.toString(), micros.get(), reqid,
+                    new VerifyEmailRequest("Verify your email", "alice", "alice@example.org",
+                            "https://iam.example.com/verify?token=t0k3n", "en", "in 30 minutes"));
+            String subject = Subjects.action(SendVerifyEmailHandler.KEY);
+
+            byte[] first = pipeline.answer(handler, subject, body);
+            micros.addAndGet(2_000_000);
+            byte[] second = pipeline.answer(handler, subject, body);
+
+            assertEquals(1, mta.commands().stream().filter(c -> c.equalsIgnoreCase("DATA")).count(),
+                    "DATA commands for one reqid: " + mta.commands());
+            assertArrayEquals(first, second, "the repeat gets the first reply");
+            assertEquals(1, recent.hits());
+            JsonNode reply = decode(first);
+            System.out.println("reply to both copies: " + reply);
+            assertEquals(ReplyCode.GENERAL_ERROR.value(), reply.get("code").asInt());
+            String message = reply.get("message").asText();
+            assertTrue(message.contains("may have been delivered"), message);
+            assertTrue(message.contains("not be sent again"), message);
+        }
     }
 
     @Test

@@ -30,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class JsonLinesFileTest {
@@ -49,6 +48,10 @@ class JsonLinesFileTest {
     }
 
     private Set<String> fileNames() throws IOException {
+        return fileNames(dir);
+    }
+
+    private static Set<String> fileNames(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.map(p -> p.getFileName().toString()).collect(TreeSet::new, Set::add, Set::addAll);
         }
@@ -330,25 +333,77 @@ class JsonLinesFileTest {
         }
     }
 
-    // --- read-only directory: root ignores permissions, so these run only where they can fail ---
+    // --- read-only directory and full disk: faults that stop root too (CI runs as root) ---
 
-    /** Makes the directory read-only, or skips the test when writing there still works (root). */
-    private void makeReadOnly(Path d) throws IOException {
-        assumeTrue(d.getFileSystem().supportedFileAttributeViews().contains("posix"), "no POSIX permissions here");
-        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("r-x------"));
-        Path probe = d.resolve("probe");
-        boolean writable;
+    /**
+     * A folder made read-only until closed. For an ordinary user, permissions do it. Root ignores
+     * permissions, so for root the folder gets the immutable attribute ({@code chattr +i}): no
+     * entry can be created, removed or renamed in it, while files already open in it can still be
+     * written, which is a read-only directory exactly. That needs CAP_LINUX_IMMUTABLE and a file
+     * system with the attribute (ext4, xfs, btrfs, recent tmpfs); without both, nothing in this
+     * process can make a folder read-only for root, and the test is skipped saying so.
+     */
+    private static final class ReadOnlyFolder implements AutoCloseable {
+        private final Path dir;
+        private boolean immutable;
+        private boolean closed;
+
+        ReadOnlyFolder(Path dir) throws IOException {
+            this.dir = dir;
+            assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "no POSIX permissions here");
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-x------"));
+            if (writable(dir)) { // root: permissions do not stop it
+                String chattr = run("chattr", "+i", dir.toString());
+                immutable = chattr.isEmpty();
+                if (!immutable || writable(dir)) {
+                    close();
+                    assumeTrue(false, "running as root, and the folder cannot be made immutable to stop root ("
+                            + (chattr.isEmpty() ? "chattr +i did not stop writes" : chattr) + ")");
+                }
+            }
+        }
+
+        private static boolean writable(Path d) {
+            Path probe = d.resolve("probe");
+            try {
+                Files.createFile(probe);
+                Files.delete(probe);
+                return true;
+            } catch (IOException expected) {
+                return false;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (immutable) {
+                String failed = run("chattr", "-i", dir.toString());
+                assertEquals("", failed, "chattr -i " + dir);
+            }
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
+    /** Runs a command; "" when it succeeded, else what went wrong (its output, or why it did not run). */
+    private static String run(String... command) {
         try {
-            Files.createFile(probe);
-            Files.delete(probe);
-            writable = true;
-        } catch (IOException expected) {
-            writable = false;
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return String.join(" ", command) + " did not finish within 20 s";
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            return p.exitValue() == 0 ? "" : String.join(" ", command) + " exited " + p.exitValue() + ": " + out;
+        } catch (IOException e) {
+            return String.join(" ", command) + " could not run: " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
         }
-        if (writable) {
-            Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
-        }
-        assumeFalse(writable, "a read-only directory is still writable here (running as root?)");
     }
 
     @Test
@@ -359,16 +414,13 @@ class JsonLinesFileTest {
             // Someone removes the file and the directory goes read-only (a full or remounted disk):
             // at the next rotation no file can be created.
             Files.delete(logs.resolve("notice.jsonl"));
-            makeReadOnly(logs);
-            try {
+            try (ReadOnlyFolder readOnly = new ReadOnlyFolder(logs)) {
                 ObjectNode big = seq(1);
                 big.put("filler", "z".repeat(5000));
                 assertFalse(file.append(big));
                 assertNotNull(file.lastFailure());
                 assertTrue(file.lastFailure().contains("notice.jsonl"), file.lastFailure());
                 assertFalse(file.append(seq(2)), "still nowhere to write");
-            } finally {
-                Files.setPosixFilePermissions(logs, PosixFilePermissions.fromString("rwx------"));
             }
             assertTrue(file.append(seq(3)), "writes again once the directory is writable: " + file.lastFailure());
         }
@@ -380,13 +432,11 @@ class JsonLinesFileTest {
     void aRotationThatFailsKeepsWritingTheCurrentFile() throws IOException {
         Path logs = Files.createDirectory(dir.resolve("logs"));
         try (JsonLinesFile file = new JsonLinesFile(logs, NAME, 4096, 2)) {
-            makeReadOnly(logs);
-            try {
+            try (ReadOnlyFolder readOnly = new ReadOnlyFolder(logs)) {
                 for (int i = 0; i < 60; i++) {
                     assertTrue(file.append(seq(i)), () -> "lost a line: " + file.lastFailure());
                 }
-            } finally {
-                Files.setPosixFilePermissions(logs, PosixFilePermissions.fromString("rwx------"));
+                assertEquals(Set.of("notice.jsonl"), fileNames(logs), "no rotation while read-only");
             }
             assertTrue(Files.size(logs.resolve("notice.jsonl")) > 4096, "written on past maxBytes");
             assertTrue(file.append(seq(60)));
@@ -398,11 +448,45 @@ class JsonLinesFileTest {
     @Test
     void aReadOnlyDirectoryFailsAtConstructionWithIOException() throws IOException {
         Path logs = Files.createDirectory(dir.resolve("logs"));
-        makeReadOnly(logs);
-        try {
+        try (ReadOnlyFolder readOnly = new ReadOnlyFolder(logs)) {
             assertThrows(IOException.class, () -> new JsonLinesFile(logs, NAME, 4096, 2));
+        }
+        assertEquals(Set.of(), fileNames(logs), "nothing was created");
+    }
+
+    @Test
+    void aFullDiskLosesTheLineNotTheFileAndWritingResumesWhenThereIsRoom() throws IOException {
+        // A real full file system: a 64 KiB tmpfs, which stops root as well. Mounting needs root
+        // with CAP_SYS_ADMIN; where that is missing the test is skipped, saying so.
+        Path disk = Files.createDirectory(dir.resolve("disk"));
+        String mounted = run("mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", disk.toString());
+        assumeTrue(mounted.isEmpty(), "cannot mount a small tmpfs to fill up (needs root with CAP_SYS_ADMIN): " + mounted);
+        try {
+            Path ballast = disk.resolve("ballast");
+            Files.write(ballast, new byte[32 * 1024]);
+            int written = 0;
+            try (JsonLinesFile file = new JsonLinesFile(disk, NAME, 1 << 20, 2)) {
+                while (file.append(seq(written))) {
+                    written++;
+                    assertTrue(written < 2000, "64 KiB never filled up");
+                }
+                String failure = file.lastFailure();
+                System.out.println("full after " + written + " lines: " + failure);
+                assertTrue(failure.contains("No space left"), failure);
+                assertFalse(file.append(seq(written)), "still full");
+
+                // Room again: the line that failed goes in after the last whole one.
+                Files.delete(ballast);
+                int retried = written;
+                assertTrue(file.append(seq(retried)), () -> "writes again once there is room: " + file.lastFailure());
+            }
+            List<Integer> expected = new ArrayList<>();
+            for (int i = 0; i <= written; i++) {
+                expected.add(i);
+            }
+            assertEquals(expected, seqs(disk.resolve(NAME + ".jsonl")), "every line written, each whole, none torn");
         } finally {
-            Files.setPosixFilePermissions(logs, PosixFilePermissions.fromString("rwx------"));
+            assertEquals("", run("umount", disk.toString()), "umount " + disk);
         }
     }
 }

@@ -209,7 +209,8 @@ class ReloadWithoutSignalTest {
 
     private void signal(String name) throws Exception {
         Process kill = new ProcessBuilder("/bin/sh", "-c", "kill -" + name + " " + appliance.pid()).start();
-        assertEquals(0, kill.waitFor(), "kill -" + name);
+        assertTrue(kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "kill -" + name + " finishes");
+        assertEquals(0, kill.exitValue(), "kill -" + name);
     }
 
     private static List<String> requestFolder(InstancePaths paths) throws IOException {

@@ -3,6 +3,7 @@ package dev.kiamms.app.service;
 import dev.kiamms.app.KiamMs;
 import dev.kiamms.app.broker.BrokerCredentials;
 import dev.kiamms.bus.DeadLetters;
+import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.bus.KrossIamClient;
 import dev.kiamms.mail.AccountAddEmailAudit;
 import dev.kiamms.protocol.Subjects;
@@ -13,6 +14,11 @@ import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 
 import jakarta.mail.internet.MimeMessage;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.api.ConsumerInfo;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,7 +50,7 @@ class DurableAuditsTest {
 
     @BeforeEach
     void startSmtp() {
-        smtp = new GreenMail(new ServerSetup(FreePorts.next(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        smtp = new GreenMail(new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP)); // port 0: bound, never guessed
         smtp.start();
     }
 
@@ -93,6 +99,21 @@ class DurableAuditsTest {
         return out;
     }
 
+    /** The audit consumer's state as the broker reports it, read as kiam-ms's own user. */
+    private static ConsumerInfo auditConsumer(JetStreamManagement jsm) {
+        try {
+            return jsm.getConsumerInfo(DurableEvents.STREAM, DurableEvents.AUDIT_CONSUMER);
+        } catch (java.io.IOException | io.nats.client.JetStreamApiException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String describe(ConsumerInfo c) {
+        return "pending " + c.getNumPending() + ", ack pending " + c.getNumAckPending() + ", waiting pulls "
+                + c.getNumWaiting() + ", delivered " + c.getDelivered().getConsumerSequence() + ", ack floor "
+                + c.getAckFloor().getConsumerSequence() + ", redelivered " + c.getRedelivered();
+    }
+
     @Test
     void auditsPublishedWhileTheSubscribersAreDownAreHandledWhenTheyComeBack() throws Exception {
         int smtpPort = smtp.getSmtp().getPort();
@@ -100,13 +121,33 @@ class DurableAuditsTest {
         appliance.stop();                              // the durable consumer exists from now on
         TestInstance down = start(false, smtpPort, ""); // broker up, audit subscribers down
         List<String> published = publishAudits(down, 50);
-        Thread.sleep(500);
+        // "None while down" from the broker's own account, not from a pause: all 50 are stored and
+        // waiting on the durable consumer, nobody is pulling from it and none was ever delivered.
+        try (Connection mss = Nats.connect(down.url(BrokerCredentials.MSS))) {
+            JetStreamManagement jsm = mss.jetStreamManagement();
+            Await.until(Duration.ofSeconds(15), () -> auditConsumer(jsm).getNumPending() == 50,
+                    () -> "50 audits waiting on the consumer: " + describe(auditConsumer(jsm)));
+            ConsumerInfo waiting = auditConsumer(jsm);
+            System.out.println("while down: " + describe(waiting));
+            assertEquals(0, waiting.getNumWaiting(), "nobody pulls while the subscribers are down");
+            assertEquals(0, waiting.getDelivered().getConsumerSequence(), "nothing was delivered to anyone");
+            assertEquals(0, waiting.getNumAckPending());
+        }
         assertEquals(0, smtp.getReceivedMessages().length, "nobody handles audits while the subscribers are down");
         appliance.stop();                              // and the JVM's appliance restarts...
 
-        start(true, smtpPort, "");
+        TestInstance up = start(true, smtpPort, "");
         Await.until(Duration.ofSeconds(30), () -> mailedReqids().size() >= 50, () -> "all 50 audits mailed after the restart");
-        Thread.sleep(500);
+        // "Exactly once" once nothing can still come: every audit acknowledged, none outstanding.
+        // A copy still being handled would be delivered and unacknowledged, so this is the end state.
+        try (Connection mss = Nats.connect(up.url(BrokerCredentials.MSS))) {
+            JetStreamManagement jsm = mss.jetStreamManagement();
+            Await.until(Duration.ofSeconds(30), () -> {
+                ConsumerInfo c = auditConsumer(jsm);
+                return c.getNumPending() == 0 && c.getNumAckPending() == 0;
+            }, () -> "every audit acknowledged: " + describe(auditConsumer(jsm)));
+            System.out.println("after the restart: " + describe(auditConsumer(jsm)));
+        }
         System.out.println("audits published while down: " + published.size() + ", handled after restart: " + mailedReqids().size()
                 + ", mails received: " + smtp.getReceivedMessages().length);
         assertEquals(Set.copyOf(published), mailedReqids(), "each audit handled");

@@ -72,9 +72,16 @@ class ReloadTest {
             Appliance.ReloadResult off = appliance.reload();
             assertTrue(off.applied(), off.message());
             assertFalse(off.message().contains("kiam.console.action.iplocation"), off.message());
-            Thread.sleep(200);
-            assertThrows(KrossIamClient.RequestFailed.class,
-                    () -> kiam.request("iplocation", new IpLocationRequest("81.2.69.142", "en"), Duration.ofSeconds(5)));
+            // Once the reload has returned, the switched-off action fails at once with "no
+            // responders", as the README promises, and not after a time-out: the request may wait
+            // 30 s, the failure must come within a generous 5.
+            long t0 = System.nanoTime();
+            KrossIamClient.RequestFailed gone = assertThrows(KrossIamClient.RequestFailed.class,
+                    () -> kiam.request("iplocation", new IpLocationRequest("81.2.69.142", "en"), Duration.ofSeconds(30)));
+            long ms = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            System.out.println("switched off by reload: failed after " + ms + " ms: " + gone.getMessage());
+            assertTrue(gone.getMessage().startsWith("no responders"), gone.getMessage());
+            assertTrue(ms < 5_000, "failed after " + ms + " ms");
 
             Files.writeString(config, base);
             assertTrue(appliance.reload().applied());

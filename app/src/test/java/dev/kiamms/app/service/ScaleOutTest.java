@@ -83,7 +83,8 @@ class ScaleOutTest {
         Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                 "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=kiam-ms test",
                 "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost").redirectErrorStream(true).start();
-        assertEquals(0, openssl.waitFor(), new String(openssl.getInputStream().readAllBytes()));
+        assertTrue(openssl.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "openssl finishes");
+        assertEquals(0, openssl.exitValue(), new String(openssl.getInputStream().readAllBytes()));
 
         TestInstance instance = new TestInstance(dir, "  tls:\n    cert: " + cert + "\n    key: " + key + "\n"
                 + "geoip:\n  path: " + GeoIpTestData.city(dir) + "\n");

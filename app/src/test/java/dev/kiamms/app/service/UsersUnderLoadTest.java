@@ -139,7 +139,7 @@ class UsersUnderLoadTest {
             int answered = 0;
             List<String> failures = new ArrayList<>();
             for (Future<Tally> f : senders) {
-                Tally t = f.get();
+                Tally t = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
                 sent += t.sent();
                 answered += t.answered();
                 failures.addAll(t.failures());

@@ -39,7 +39,11 @@ class MailDeliveryConfigTest {
     }
 
     private static MtaConfig withSender(String name, String sender) {
-        return new MtaConfig(name, HOST, 587, false, sender, "", List.of(), List.of(), "", "");
+        return withSender(name, sender, 587);
+    }
+
+    private static MtaConfig withSender(String name, String sender, int port) {
+        return new MtaConfig(name, HOST, port, false, sender, "", List.of(), List.of(), "", "");
     }
 
     @Test
@@ -49,10 +53,17 @@ class MailDeliveryConfigTest {
     }
 
     @Test
-    void aSenderWithADisplayNameIsFine() {
-        MailDelivery d = new MailDelivery(List.of(withSender("main", "\"Kross IAM, Inc.\" <noreply@kiam.test>")), "",
-                FAST, null);
-        d.close();
+    void aSenderWithADisplayNameIsFine() throws Exception {
+        // Accepted, and used as it should be: the display name in From, the bare address as the
+        // envelope sender (a comma in the name must not split it into two addresses).
+        try (ScriptedSmtpServer mta = new ScriptedSmtpServer();
+             MailDelivery d = new MailDelivery(List.of(withSender("main", "\"Kross IAM, Inc.\" <noreply@kiam.test>",
+                     mta.port())), "", FAST, null)) {
+            assertEquals("main", d.deliver("r1", mail("Display name")).mta());
+            assertTrue(mta.commands().contains("MAIL FROM:<noreply@kiam.test>"), mta.commands().toString());
+            String data = mta.accepted().get(0);
+            assertTrue(data.contains("From: \"Kross IAM, Inc.\" <noreply@kiam.test>\r\n"), data);
+        }
     }
 
     @Test

@@ -243,7 +243,7 @@ class MailDeliveryGreenMailTest {
                 futures.add(pool.submit(() -> d.deliver(n, mail("Concurrent " + n))));
             }
             for (Future<DeliveryReport> f : futures) {
-                assertEquals("main", f.get().mta());
+                assertEquals("main", f.get(30, java.util.concurrent.TimeUnit.SECONDS).mta());
             }
         } finally {
             pool.shutdownNow();

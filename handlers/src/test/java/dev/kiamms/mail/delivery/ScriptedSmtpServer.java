@@ -22,14 +22,15 @@ import java.util.function.Function;
 /**
  * A small SMTP server on 127.0.0.1 whose replies a test scripts: one thread per connection, and
  * per command either a reply line, {@link #STALL} (never answer) or {@link #CLOSE} (drop the
- * connection). Counts sessions and keeps the data of every accepted message.
+ * connection). Counts sessions and keeps the data of every accepted message. Public for the
+ * tests of other packages that need a real MTA misbehaving (the duplicate window's test).
  */
-final class ScriptedSmtpServer implements AutoCloseable {
+public final class ScriptedSmtpServer implements AutoCloseable {
 
     /** As a reply: say nothing and keep the connection open. */
-    static final String STALL = "<stall>";
+    public static final String STALL = "<stall>";
     /** As a reply: close the connection without a word. */
-    static final String CLOSE = "<close>";
+    public static final String CLOSE = "<close>";
 
     private final ServerSocket server;
     private final SSLContext implicitTls;
@@ -46,14 +47,14 @@ final class ScriptedSmtpServer implements AutoCloseable {
     volatile Function<String, String> rcptReply = addr -> "250 2.1.5 Ok";
     volatile String dataReply = "354 End data with <CR><LF>.<CR><LF>";
     /** The reply to the end of the data ("."). */
-    volatile String endReply = "250 2.0.0 Ok: queued";
+    public volatile String endReply = "250 2.0.0 Ok: queued";
     /** Drop the connection (reset) after the 354 reply to DATA and 100 lines of data, while the client writes. */
-    volatile boolean dropAfter354;
+    public volatile boolean dropAfter354;
     /** After this many messages accepted on one connection the server drops it silently (0: never). */
     volatile int closeAfterMessages;
 
     /** Plain SMTP. */
-    ScriptedSmtpServer() throws IOException {
+    public ScriptedSmtpServer() throws IOException {
         this(null);
     }
 
@@ -66,11 +67,11 @@ final class ScriptedSmtpServer implements AutoCloseable {
         acceptor.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
-    int sessions() {
+    public int sessions() {
         return sessions.get();
     }
 
@@ -79,12 +80,12 @@ final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     /** The data of every message answered 250 to its end, in order. */
-    List<String> accepted() {
+    public List<String> accepted() {
         return List.copyOf(accepted);
     }
 
     /** Every command line received, all connections. */
-    List<String> commands() {
+    public List<String> commands() {
         return List.copyOf(commands);
     }
 

@@ -52,8 +52,19 @@ final class TestTls {
 
     static synchronized TestTls get() throws Exception {
         if (instance == null) {
+            // The key stores are read into memory at once; the folder with the private keys is
+            // removed right away instead of being left in /tmp by every run.
             Path dir = Files.createTempDirectory("kiamms-tls");
-            instance = new TestTls(dir);
+            try {
+                instance = new TestTls(dir);
+            } finally {
+                try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+                    for (Path f : files.toList()) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+                Files.deleteIfExists(dir);
+            }
         }
         return instance;
     }
