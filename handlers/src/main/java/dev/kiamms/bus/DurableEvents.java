@@ -151,7 +151,7 @@ public final class DurableEvents implements AutoCloseable {
 
     /** Creates the stream, or brings an existing one's limits up to date. */
     public static StreamInfo ensureStream(Connection connection, StreamLimits limits) throws IOException, JetStreamApiException {
-        JetStreamManagement jsm = connection.jetStreamManagement();
+        JetStreamManagement jsm = connection.jetStreamManagement(QUICK);
         StreamConfiguration config = StreamConfiguration.builder()
                 .name(STREAM)
                 .subjects(Subjects.AUDIT_PREFIX + ">", Subjects.LOG)
@@ -456,6 +456,12 @@ public final class DurableEvents implements AutoCloseable {
         } else if (claim instanceof DeliveryLedger.Claim.AlreadyDelivered done) {
             LOG.info(() -> subject + " reqid=" + reqid + " was handled at " + done.since() + "; not handled again");
             msg.ack();
+        } else if (claim instanceof DeliveryLedger.Claim.MaybeDelivered maybe && stillInProgress(maybe.since())) {
+            // Another kiam-ms may be sending it right now (this copy was delivered twice: a spooled
+            // audit the stream also had, a redelivery during a broker restart): ask again later.
+            LOG.info(() -> subject + " reqid=" + reqid + " has been in hand since " + maybe.since() + "; looking again in "
+                    + ackWait.toSeconds() + " s");
+            msg.nakWithDelay(ackWait);
         } else if (claim instanceof DeliveryLedger.Claim.MaybeDelivered maybe) {
             String reason = "an earlier attempt began at " + maybe.since()
                     + " and never finished (kiam-ms or its broker stopped meanwhile): the mail may have gone out, so it is not sent again";
@@ -464,6 +470,15 @@ public final class DurableEvents implements AutoCloseable {
         } else if (claim instanceof DeliveryLedger.Claim.Unavailable u) {
             LOG.warning(() -> subject + " reqid=" + reqid + " waits: its delivery record cannot be written now (" + u.reason() + ")");
             msg.nakWithDelay(Duration.ofSeconds(1));
+        }
+    }
+
+    /** Whether a send that began at {@code since} may still be going on: younger than two ackWaits. */
+    private boolean stillInProgress(String since) {
+        try {
+            return Duration.between(java.time.Instant.parse(since), java.time.Instant.now()).compareTo(ackWait.multipliedBy(2)) < 0;
+        } catch (RuntimeException unreadable) {
+            return false;
         }
     }
 

@@ -58,6 +58,31 @@ public final class OwnerOnlyFiles {
         }
     }
 
+    /**
+     * As {@link #write}, and on disk before it returns: the data and the rename are flushed
+     * (fsync), so the file survives an OS crash or power loss once this returns.
+     */
+    public static void writeDurably(Path file, byte[] content) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        FileAttribute<Set<PosixFilePermission>> perms = PosixFilePermissions.asFileAttribute(FILE);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp", perms);
+        try {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    ch.write(buffer);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+                d.force(true); // the rename itself
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     /** @throws IOException saying how to fix it when others than the owner may read a file that holds secrets */
     public static void requireOwnerOnly(Path file, String holds) throws IOException {
         if (!isOwnerOnly(file)) {

@@ -116,7 +116,9 @@ public final class BrokerConfigWriter {
         // grew about 25-fold (scripts/bench); 2.15.1 no longer does that.
         s.append("    {user: ").append(quote(BrokerCredentials.MSS))
                 .append(", password: ").append(quote(c.password(BrokerCredentials.MSS)))
-                .append(", permissions: {publish: {allow: [\"$JS.API.>\", \"$JS.ACK.>\", ").append(quote(DeliveryLedger.WRITE_SUBJECTS)).append(", ").append(quote(Subjects.INBOX_PREFIX + ".>"))
+                .append(", permissions: {publish: {allow: [\"$JS.API.>\", \"$JS.ACK.>\", ").append(quote(DeliveryLedger.WRITE_SUBJECTS)).append(", ")
+                // Audits its spool moves into the stream when the stream missed them.
+                .append(quote(Subjects.AUDIT_PREFIX + ">")).append(", ").append(quote(Subjects.INBOX_PREFIX + ".>"))
                 .append("]}, subscribe: {allow: [").append(quote(Subjects.ALL)).append(", \"_INBOX.>\"]}}}\n");
         // kiam-ms tail: watches, never publishes.
         user(s, BrokerCredentials.TAIL, c.password(BrokerCredentials.TAIL), List.of(Subjects.ALL), false);

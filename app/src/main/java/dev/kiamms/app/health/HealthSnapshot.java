@@ -18,7 +18,7 @@ import java.util.Map;
 public record HealthSnapshot(boolean brokerConnected, List<String> subscriptions, Map<String, HandlerStats.Counts> handlers,
                              Map<String, Map<Attempt.Outcome, Long>> mailAttempts, int brokerRestarts, long deadLetters,
                              List<String> otherProblems, List<String> degradations, List<DurableEvents.ConsumerState> consumers,
-                             long possiblyDelivered) {
+                             long possiblyDelivered, int spoolWaiting) {
 
     public HealthSnapshot {
         subscriptions = subscriptions == null ? List.of() : List.copyOf(subscriptions);
@@ -32,13 +32,13 @@ public record HealthSnapshot(boolean brokerConnected, List<String> subscriptions
     public HealthSnapshot(boolean brokerConnected, List<String> subscriptions, Map<String, HandlerStats.Counts> handlers,
                           Map<String, Map<Attempt.Outcome, Long>> mailAttempts, int brokerRestarts, long deadLetters,
                           List<String> otherProblems) {
-        this(brokerConnected, subscriptions, handlers, mailAttempts, brokerRestarts, deadLetters, otherProblems, List.of(), List.of(), 0);
+        this(brokerConnected, subscriptions, handlers, mailAttempts, brokerRestarts, deadLetters, otherProblems, List.of(), List.of(), 0, 0);
     }
 
     public static HealthSnapshot of(HealthSource source) {
         return new HealthSnapshot(source.brokerConnected(), source.subscriptions(), source.handlers(),
                 source.mailAttempts(), source.brokerRestarts(), source.deadLetters(), source.problems(), source.degradations(),
-                source.consumers(), source.possiblyDelivered());
+                source.consumers(), source.possiblyDelivered(), source.spoolWaiting());
     }
 
     /** {@code ok}, {@code degraded} (answering, but something a person should look at) or {@code unhealthy}. */

@@ -50,6 +50,11 @@ public interface HealthSource {
         return List.of();
     }
 
+    /** Audits in this node's spool that the stream has not taken yet. */
+    default int spoolWaiting() {
+        return 0;
+    }
+
     /** Audits kept as dead letters because an earlier attempt may have mailed them, since kiam-ms started. */
     default long possiblyDelivered() {
         return 0;

@@ -56,6 +56,10 @@ public final class PrometheusText {
                         + "during the send), since kiam-ms started.");
         sample(out, "kiamms_possibly_delivered_total", null, Long.toString(s.possiblyDelivered()));
 
+        family(out, "kiamms_spool_waiting", "gauge",
+                "Audits in this node's spool that the stream has not taken yet (JetStream unavailable, or a backlog).");
+        sample(out, "kiamms_spool_waiting", null, Integer.toString(s.spoolWaiting()));
+
         family(out, "kiamms_healthy", "gauge", "1 when /healthz says ok, else 0 (degraded or unhealthy).");
         sample(out, "kiamms_healthy", null, s.problems().isEmpty() ? "1" : "0");
 

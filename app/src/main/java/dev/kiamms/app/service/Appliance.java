@@ -16,6 +16,7 @@ import dev.kiamms.app.health.HealthSnapshot;
 import dev.kiamms.app.health.HealthSource;
 import dev.kiamms.app.users.AppUsers;
 import dev.kiamms.app.users.BrokerUsers;
+import dev.kiamms.bus.AuditSpool;
 import dev.kiamms.bus.DeadLetters;
 import dev.kiamms.bus.DeliveryLedger;
 import dev.kiamms.bus.DurableEvents;
@@ -85,6 +86,10 @@ public final class Appliance {
     private static final Duration AUDIT_ACK_WAIT = Duration.ofSeconds(15);
     /** Below this much free space under the broker's store, health says so before the broker refuses audits. */
     private static final long LOW_DISK_BYTES = 32L * 1024 * 1024;
+    /** How long a start waits for JetStream before it answers actions anyway and attaches the consumers later. */
+    private static final Duration FIRST_ATTACH_PATIENCE = Duration.ofSeconds(5);
+    /** How long an audit may wait for the stream's consumer before the spool puts it into the stream itself. */
+    private static final Duration SPOOL_GRACE = Duration.ofSeconds(10);
     /** JetStream's API error for a stream that does not exist (as opposed to one it cannot reach now). */
     private static final int STREAM_NOT_FOUND = 10059;
 
@@ -102,7 +107,12 @@ public final class Appliance {
     private final CompletableFuture<Integer> terminated = new CompletableFuture<>();
 
     private InstanceLock lock;
-    private DurableEvents durable;
+    private volatile DurableEvents durable;
+    /** The delivery records, once JetStream is there; read by the spool. */
+    private volatile DeliveryLedger ledger;
+    private AuditSpool spool;
+    /** Why the durable consumers are not attached yet (a cluster node alone), or null. */
+    private volatile String jetStreamWaiting;
     private final List<JsonLinesFile> sinks = new ArrayList<>();
     private final java.util.concurrent.ScheduledExecutorService statsWriter = java.util.concurrent.Executors
             .newSingleThreadScheduledExecutor(r -> {
@@ -239,6 +249,9 @@ public final class Appliance {
             health.close();
         }
         statsWriter.shutdownNow();
+        if (spool != null) {
+            spool.close();
+        }
         if (durable != null && !durable.drain(DRAIN_TIMEOUT)) {
             LOG.warning("an audit still in progress after " + DRAIN_TIMEOUT.toSeconds() + " s was left unacknowledged; the broker delivers it again at the next start");
         }
@@ -356,56 +369,123 @@ public final class Appliance {
         bus = new MessageBus(connection, settings.service().queueGroup(), new ActionPipeline(intake, stats, recentRequests()),
                 events, codec);
         List<String> subjects = new ArrayList<>(bus.subscribe(actions, eventPatterns));
+        boolean audits = settings.service().audits().subscribe();
+        try {
+            if (!attachJetStream(events, codec, FIRST_ATTACH_PATIENCE)) {
+                // An external broker without JetStream: audits and logs as plain subscriptions, at most once.
+                LOG.warning("the broker has no JetStream: audits and log records are handled as they arrive and are lost while kiam-ms is down");
+                if (audits) {
+                    subjects.addAll(bus.subscribeEvents(List.of(Subjects.AUDIT_PREFIX + ">")));
+                }
+                if (recordLogs) {
+                    subjects.addAll(bus.subscribeEvents(List.of(Subjects.LOG)));
+                }
+                return subjects;
+            }
+        } catch (IOException | JetStreamApiException e) {
+            // A cluster node whose peers are not up yet, or JetStream still electing its leaders:
+            // answer actions now, keep audits in the spool, and attach the consumers once it can.
+            jetStreamWaiting = "JetStream is not available yet (" + e.getMessage() + "); audits are kept in "
+                    + paths.spoolDir() + " until it is";
+            LOG.warning(jetStreamWaiting);
+            statsWriter.schedule(() -> attachLater(events, codec), 2, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        if (audits) {
+            spool = new AuditSpool(connection, paths.spoolDir(), codec, () -> ledger, SPOOL_GRACE);
+            spool.start();
+        }
+        subjects.addAll(durableSubjects());
+        return subjects;
+    }
+
+    /** What the durable consumers read, for status. */
+    private List<String> durableSubjects() {
+        String how = durable != null ? " (stream " + DurableEvents.STREAM + ")" : " (spooled until JetStream is available)";
+        List<String> out = new ArrayList<>();
+        if (settings.service().audits().subscribe()) {
+            out.add(Subjects.AUDIT_PREFIX + ">" + how);
+        }
+        if (settings.service().logs().subscribe() && durable != null) {
+            out.add(Subjects.LOG + how);
+        }
+        return out;
+    }
+
+    /** Tries again every few seconds until JetStream answers, then reads the stream as a start would have. */
+    private void attachLater(EventPipeline events, EnvelopeCodec codec) {
+        synchronized (this) {
+            if (stopped || durable != null) {
+                return;
+            }
+            try {
+                attachJetStream(events, codec, Duration.ofSeconds(1));
+                jetStreamWaiting = null;
+                List<String> now = new ArrayList<>(answering.stream().filter(x -> !x.contains("(spooled")).toList());
+                now.addAll(durableSubjects());
+                answering = List.copyOf(now);
+                LOG.info("JetStream is available: reading the audit stream now");
+                return;
+            } catch (IOException | JetStreamApiException e) {
+                LOG.fine(() -> "JetStream still not available: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        statsWriter.schedule(() -> attachLater(events, codec), 2, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /**
+     * Makes sure of the stream, opens the delivery records and starts the durable consumers.
+     *
+     * @return false when the broker has no JetStream at all (an external one without it)
+     * @throws IOException or JetStreamApiException when JetStream did not answer within {@code patience}
+     */
+    private boolean attachJetStream(EventPipeline events, EnvelopeCodec codec, Duration patience)
+            throws IOException, InterruptedException, JetStreamApiException {
         Settings.JetStreamSettings js = settings.broker().jetstream();
         Duration keep = Duration.ofHours(js.maxAgeHours());
-        boolean jetStream;
+        DurableEvents.StreamLimits limits = new DurableEvents.StreamLimits(keep, js.maxBytesMb() * 1024L * 1024L,
+                settings.broker().replicas());
         try {
-            jetStream = ensureStream(new DurableEvents.StreamLimits(keep, js.maxBytesMb() * 1024L * 1024L, settings.broker().replicas()));
+            patiently("the audit stream", patience, () -> DurableEvents.ensureStream(connection, limits));
         } catch (JetStreamApiException e) {
-            throw new IOException("JetStream: " + e.getMessage(), e);
-        }
-        if (!jetStream) {
-            // An external broker without JetStream: audits and logs as plain subscriptions, at most once.
-            LOG.warning("the broker has no JetStream: audits and log records are handled as they arrive and are lost while kiam-ms is down");
-            if (settings.service().audits().subscribe()) {
-                subjects.addAll(bus.subscribeEvents(List.of(Subjects.AUDIT_PREFIX + ">")));
+            if (e.getErrorCode() == 503 && !settings.broker().embedded() && e.getApiErrorCode() == 10076) {
+                return false; // "JetStream not enabled for account"
             }
-            if (recordLogs) {
-                subjects.addAll(bus.subscribeEvents(List.of(Subjects.LOG)));
-            }
-            return subjects;
+            throw e;
         }
         checkStoreAgainstMark();
+        Settings.RetrySettings r = settings.service().audits().retry();
+        // Kept as long as the stream keeps the audits, on as many servers.
+        String holder = "kiam-ms pid " + ProcessHandle.current().pid() + " on " + hostName();
+        DeliveryLedger opened = patiently("the delivery records", patience, () -> DeliveryLedger.open(connection, keep,
+                settings.broker().replicas(), holder));
+        DurableEvents d = new DurableEvents(connection, events, codec, new DeadLetters(paths.deadLetterDir()),
+                new DurableEvents.RetryPolicy(r.maxAttempts(), Duration.ofSeconds(r.firstPauseSeconds()),
+                        Duration.ofSeconds(r.maxPauseSeconds())), AUDIT_ACK_WAIT, opened);
         try {
-            Settings.RetrySettings r = settings.service().audits().retry();
-            // Kept as long as the stream keeps the audits, on as many servers.
-            String holder = "kiam-ms pid " + ProcessHandle.current().pid() + " on " + hostName();
-            DeliveryLedger ledger = patiently("the delivery records", () -> DeliveryLedger.open(connection, keep,
-                    settings.broker().replicas(), holder));
-            durable = new DurableEvents(connection, events, codec, new DeadLetters(paths.deadLetterDir()),
-                    new DurableEvents.RetryPolicy(r.maxAttempts(), Duration.ofSeconds(r.firstPauseSeconds()),
-                            Duration.ofSeconds(r.maxPauseSeconds())), AUDIT_ACK_WAIT, ledger);
-            DurableEvents d = durable;
             if (settings.service().audits().subscribe()) {
-                patiently("the audit consumer", () -> {
+                patiently("the audit consumer", patience, () -> {
                     d.consume(DurableEvents.AUDIT_CONSUMER, Subjects.AUDIT_PREFIX + ">", true);
                     return null;
                 });
-                subjects.add(Subjects.AUDIT_PREFIX + "> (stream " + DurableEvents.STREAM + ")");
             }
-            if (recordLogs) {
+            if (settings.service().logs().subscribe()) {
                 // A log record written twice after a crash does no harm: no ledger round trips for them.
-                patiently("the log consumer", () -> {
+                patiently("the log consumer", patience, () -> {
                     d.consume(DurableEvents.LOG_CONSUMER, Subjects.LOG, false);
                     return null;
                 });
-                subjects.add(Subjects.LOG + " (stream " + DurableEvents.STREAM + ")");
             }
-            durable.watch();
-        } catch (JetStreamApiException e) {
-            throw new IOException("JetStream: " + e.getMessage(), e);
+        } catch (IOException | JetStreamApiException | InterruptedException e) {
+            d.close();
+            throw e;
         }
-        return subjects;
+        d.watch();
+        ledger = opened;
+        durable = d;
+        return true;
     }
 
     /**
@@ -589,34 +669,17 @@ public final class Appliance {
         return new Recorded(r, json);
     }
 
-    /**
-     * Creates the stream, waiting up to 30 s for JetStream to become available (a cluster elects
-     * its JetStream leader once enough nodes are up).
-     *
-     * @return false when the broker has no JetStream at all
-     */
-    private boolean ensureStream(DurableEvents.StreamLimits limits) throws IOException, InterruptedException, JetStreamApiException {
-        try {
-            patiently("the audit stream", () -> DurableEvents.ensureStream(connection, limits));
-            return true;
-        } catch (JetStreamApiException e) {
-            if (e.getErrorCode() == 503 && !settings.broker().embedded() && e.getApiErrorCode() == 10076) {
-                return false; // "JetStream not enabled for account"
-            }
-            throw e;
-        }
-    }
-
     private interface JetStreamCall<T> {
         T call() throws IOException, JetStreamApiException;
     }
 
     /**
-     * Sets up one JetStream thing, trying again for up to 30 s: a cluster's JetStream answers
-     * only once enough nodes are up and have elected their leaders, which takes seconds.
+     * Sets up one JetStream thing, trying again for up to {@code patience}: a cluster's JetStream
+     * answers only once enough nodes are up and have elected their leaders, which takes seconds.
      */
-    private <T> T patiently(String what, JetStreamCall<T> call) throws IOException, InterruptedException, JetStreamApiException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    private <T> T patiently(String what, Duration patience, JetStreamCall<T> call)
+            throws IOException, InterruptedException, JetStreamApiException {
+        long deadline = System.nanoTime() + patience.toNanos();
         while (true) {
             try {
                 return call.call();
@@ -626,7 +689,8 @@ public final class Appliance {
                 }
             } catch (IOException e) {
                 if (System.nanoTime() > deadline) {
-                    throw new IOException("JetStream did not answer within 30 s while setting up " + what + ": " + e.getMessage(), e);
+                    throw new IOException("JetStream did not answer within " + patience.toSeconds() + " s while setting up " + what
+                            + ": " + e.getMessage(), e);
                 }
             }
             Thread.sleep(250);
@@ -688,6 +752,12 @@ public final class Appliance {
         }
 
         @Override
+        public int spoolWaiting() {
+            AuditSpool s = spool;
+            return s == null ? 0 : s.waiting();
+        }
+
+        @Override
         public long possiblyDelivered() {
             DurableEvents d = durable;
             return d == null ? 0 : d.possiblyDelivered();
@@ -695,11 +765,20 @@ public final class Appliance {
 
         @Override
         public List<String> degradations() {
+            List<String> out = new ArrayList<>();
+            String waiting = jetStreamWaiting;
+            if (waiting != null) {
+                out.add(waiting);
+            }
+            AuditSpool s = spool;
+            if (s != null && s.waiting() > 0) {
+                out.add("the spool holds " + s.waiting() + " audit(s) the stream has not taken"
+                        + (s.lastProblem() == null ? "" : " (" + s.lastProblem() + ")") + "; they are moved into it once it does");
+            }
             DurableEvents d = durable;
             if (d == null) {
-                return List.of();
+                return out;
             }
-            List<String> out = new ArrayList<>();
             String unavailable = d.unavailable();
             if (unavailable != null) {
                 out.add(unavailable + "; audits wait in the stream until it answers");

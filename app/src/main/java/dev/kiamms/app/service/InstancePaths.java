@@ -49,6 +49,11 @@ public record InstancePaths(Path home, Path configFile, boolean configGiven, Pat
         return brokerDir().resolve("nats-server.conf");
     }
 
+    /** Audits kept on this node until the stream has them, see {@code AuditSpool}. */
+    public Path spoolDir() {
+        return dataDir.resolve("spool");
+    }
+
     /** The audit stream's extent as last seen, see {@link StreamMark}: beside the store, kept across restarts. */
     public Path streamMarkFile() {
         return brokerDir().resolve("stream-mark.json");

@@ -38,7 +38,7 @@ class PrometheusTextTest {
     private static HealthSnapshot snapshot(Map<String, HandlerStats.Counts> handlers, Map<String, Map<Attempt.Outcome, Long>> mail) {
         return new HealthSnapshot(true, List.of("kiam.console.action.iplocation"), handlers, mail, 2, 3, List.of(),
                 List.of("durable consumer kiam-ms-audits: 7 message(s) waiting, none taken for 31 s"),
-                List.of(new DurableEvents.ConsumerState("kiam-ms-audits", 7, 1, 4, 31_500)), 5);
+                List.of(new DurableEvents.ConsumerState("kiam-ms-audits", 7, 1, 4, 31_500)), 5, 3);
     }
 
     @Test
@@ -79,6 +79,7 @@ class PrometheusTextTest {
                 Map.entry("kiamms_broker_restarts_total", "counter"),
                 Map.entry("kiamms_dead_letters_total", "counter"),
                 Map.entry("kiamms_possibly_delivered_total", "counter"),
+                Map.entry("kiamms_spool_waiting", "gauge"),
                 Map.entry("kiamms_healthy", "gauge"),
                 Map.entry("kiamms_durable_pending", "gauge"),
                 Map.entry("kiamms_durable_ack_pending", "gauge"),
@@ -152,6 +153,7 @@ class PrometheusTextTest {
         assertEquals(1, e.value("kiamms_durable_ack_pending", audits));
         assertEquals(31, e.value("kiamms_durable_stalled_seconds", audits));
         assertEquals(5, e.value("kiamms_possibly_delivered_total", Map.of()));
+        assertEquals(3, e.value("kiamms_spool_waiting", Map.of()));
         assertEquals(0, e.value("kiamms_healthy", Map.of()), "a degraded appliance is not healthy");
     }
 
@@ -161,8 +163,8 @@ class PrometheusTextTest {
         Exposition e = Exposition.parse(PrometheusText.write(empty));
         assertEquals(0, e.value("kiamms_broker_connected", Map.of()));
         assertEquals(0, e.value("kiamms_subscriptions", Map.of()));
-        assertEquals(6, e.samples.size());
-        assertEquals(9, e.types.size());
+        assertEquals(7, e.samples.size());
+        assertEquals(10, e.types.size());
         assertEquals(0, e.value("kiamms_healthy", Map.of()), "not connected: not healthy");
     }
 
