@@ -63,7 +63,7 @@ class CrashDuringSendTest {
                 kiamMs.start(Duration.ofSeconds(60));
 
                 DeadLetters store = new DeadLetters(paths.deadLetterDir());
-                Await.until(Duration.ofSeconds(60), () -> store.count() == 1, () -> "the audit delivered again becomes a dead letter\n"
+                Await.until(Duration.ofSeconds(90), () -> store.count() == 1, () -> "the audit delivered again becomes a dead letter\n"
                         + kiamMs.consoleTail(4000));
                 System.out.println("redelivered and kept as a dead letter "
                         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted) + " ms after the restart");
