@@ -60,6 +60,7 @@ public final class ConfigCommand {
                 String text = Files.readString(target);
                 checkFiles(config, paths, text, target, problems);
                 warnings.addAll(SecretFiles.warnings(config, paths.confDir()));
+                clusterSize(config.settings()).ifPresent(warnings::add);
             }
             if (output.json()) {
                 Map<String, Object> j = new LinkedHashMap<>();
@@ -78,6 +79,24 @@ public final class ConfigCommand {
                 warnings.forEach(w -> System.out.println("warning: " + w));
             }
             return problems.isEmpty() ? 0 : KiamMsException.CONFIG;
+        }
+
+        /** What a cluster of this size keeps through the loss of a node, when that is less than everything. */
+        static java.util.Optional<String> clusterSize(Settings s) {
+            Settings.ClusterSettings c = s.broker().cluster();
+            if (c == null || !s.broker().embedded()) {
+                return java.util.Optional.empty();
+            }
+            int nodes = c.routes().size() + 1;
+            if (nodes == 2) {
+                return java.util.Optional.of("a cluster of 2 nodes keeps one copy of the audit stream: while the node holding it is down,"
+                        + " audits wait in the other node's spool, and if its disk is lost they are gone; use 3 nodes (replicas: 3)");
+            }
+            if (s.broker().replicas() == 1 && nodes >= 3) {
+                return java.util.Optional.of("broker.jetstream.replicas is 1 in a cluster of " + nodes
+                        + " nodes: the audit stream lives on one node only; remove the key (default 3) to survive the loss of a node");
+            }
+            return java.util.Optional.empty();
         }
 
         private static void checkFiles(LoadedConfig config, InstancePaths paths, String text, Path file, List<String> problems) {
