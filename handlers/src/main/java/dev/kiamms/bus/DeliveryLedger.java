@@ -198,14 +198,41 @@ public final class DeliveryLedger {
                     return false;
                 }
             }
-            try {
-                Thread.sleep(pause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            pause = backOff(pause);
+            if (pause < 0) {
                 return false;
             }
-            pause = Math.min(pause * 2, 1000);
         }
+    }
+
+    /**
+     * As {@link #claim(String, String)}, trying again while the ledger cannot be reached (a broker
+     * restart, a leader election), for up to {@code patience} or until {@code giveUp} says so.
+     */
+    public Claim claim(String subject, String reqid, Duration patience, java.util.function.BooleanSupplier giveUp) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        long pause = 100;
+        while (true) {
+            Claim claim = claim(subject, reqid);
+            if (!(claim instanceof Claim.Unavailable) || giveUp.getAsBoolean() || System.nanoTime() > deadline) {
+                return claim;
+            }
+            pause = backOff(pause);
+            if (pause < 0) {
+                return claim;
+            }
+        }
+    }
+
+    /** Sleeps {@code millis}; returns the next, doubled pause (at most 1 s), or -1 when interrupted. */
+    private static long backOff(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+        return Math.min(millis * 2, 1000);
     }
 
     private byte[] value(String state) {

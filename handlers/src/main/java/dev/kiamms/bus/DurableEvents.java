@@ -450,7 +450,9 @@ public final class DurableEvents implements AutoCloseable {
     }
 
     private void claimAndHandle(Message msg, String subject, String reqid) {
-        DeliveryLedger.Claim claim = claimPatiently(subject, reqid);
+        // In place while the ledger cannot be reached: every redelivery would count as an attempt,
+        // and the message stays in progress meanwhile.
+        DeliveryLedger.Claim claim = ledger.claim(subject, reqid, LEDGER_PATIENCE, () -> stopped);
         if (claim instanceof DeliveryLedger.Claim.Fresh fresh) {
             settle(msg, deliver(msg, true), fresh);
         } else if (claim instanceof DeliveryLedger.Claim.AlreadyDelivered done) {
@@ -479,28 +481,6 @@ public final class DurableEvents implements AutoCloseable {
             return Duration.between(java.time.Instant.parse(since), java.time.Instant.now()).compareTo(ackWait.multipliedBy(2)) < 0;
         } catch (RuntimeException unreadable) {
             return false;
-        }
-    }
-
-    /**
-     * Claims in place while the ledger cannot be reached (a broker restart, a leader election):
-     * every redelivery would count as an attempt, and the message stays in progress meanwhile.
-     */
-    private DeliveryLedger.Claim claimPatiently(String subject, String reqid) {
-        long deadline = System.nanoTime() + LEDGER_PATIENCE.toNanos();
-        long pause = 100;
-        while (true) {
-            DeliveryLedger.Claim claim = ledger.claim(subject, reqid);
-            if (!(claim instanceof DeliveryLedger.Claim.Unavailable) || stopped || System.nanoTime() > deadline) {
-                return claim;
-            }
-            try {
-                Thread.sleep(pause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return claim;
-            }
-            pause = Math.min(pause * 2, 1000);
         }
     }
 
