@@ -2,7 +2,6 @@ package dev.kiamms.app.service;
 
 import dev.kiamms.bus.DeadLetters;
 import dev.kiamms.bus.DeliveryLedger;
-import dev.kiamms.bus.DurableEvents;
 
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -46,8 +45,8 @@ class ClusterAuditReplicasTest {
                 node.awaitReady(Duration.ofSeconds(90));
             }
             String leader;
+            StreamInfo stream = cluster.awaitStream();
             try (Connection admin = Nats.connect(cluster.mssUrl(0))) {
-                StreamInfo stream = admin.jetStreamManagement().getStreamInfo(DurableEvents.STREAM);
                 assertEquals(3, stream.getConfiguration().getReplicas(), "the audit stream is kept on all three nodes");
                 assertEquals(3, admin.keyValueManagement().getStatus(DeliveryLedger.BUCKET).getReplicas(),
                         "and so are the delivery records");

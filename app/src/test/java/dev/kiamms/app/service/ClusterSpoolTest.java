@@ -1,14 +1,11 @@
 package dev.kiamms.app.service;
 
 import dev.kiamms.bus.KrossIamClient;
-import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.iplocation.IpLocationRequest;
 import dev.kiamms.protocol.Reply;
 import dev.kiamms.protocol.Subjects;
 import dev.kiamms.testing.Await;
 
-import io.nats.client.Connection;
-import io.nats.client.Nats;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -73,26 +70,6 @@ class ClusterSpoolTest {
         }
     }
 
-    /** The node leading the audit stream, once the cluster has made it (the nodes may attach after they are ready). */
-    private static String streamLeader(TestCluster cluster) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        try (Connection admin = Nats.connect(cluster.mssUrl(0))) {
-            while (true) {
-                try {
-                    String leader = admin.jetStreamManagement().getStreamInfo(DurableEvents.STREAM).getClusterInfo().getLeader();
-                    if (leader != null && !leader.isEmpty()) {
-                        return leader;
-                    }
-                } catch (java.io.IOException | io.nats.client.JetStreamApiException notYet) {
-                    if (System.nanoTime() > deadline) {
-                        throw notYet;
-                    }
-                }
-                Thread.sleep(250);
-            }
-        }
-    }
-
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void inATwoNodeClusterAuditsPublishedWhileTheStreamsNodeIsDownAreMailedOnceItReturns() throws Exception {
@@ -101,7 +78,7 @@ class ClusterSpoolTest {
             cluster.nodes.get(1).launch();
             cluster.nodes.get(0).awaitReady(Duration.ofSeconds(90));
             cluster.nodes.get(1).awaitReady(Duration.ofSeconds(90));
-            String leader = streamLeader(cluster);
+            String leader = cluster.awaitStream().getClusterInfo().getLeader();
             int holder = Integer.parseInt(leader.substring("node".length()));
             int other = 1 - holder;
             List<String> reqids = new ArrayList<>();

@@ -74,6 +74,31 @@ final class TestCluster implements AutoCloseable {
                 .password(BrokerCredentials.MSS) + "@127.0.0.1:" + ports[node];
     }
 
+    /**
+     * The audit stream with its leader and the delivery records, once the cluster has made them:
+     * nodes may say they are ready before they have attached (they answer actions first).
+     */
+    io.nats.client.api.StreamInfo awaitStream() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (io.nats.client.Connection admin = io.nats.client.Nats.connect(mssUrl(0))) {
+            while (true) {
+                try {
+                    io.nats.client.api.StreamInfo stream = admin.jetStreamManagement().getStreamInfo(dev.kiamms.bus.DurableEvents.STREAM);
+                    admin.keyValueManagement().getStatus(dev.kiamms.bus.DeliveryLedger.BUCKET);
+                    String leader = stream.getClusterInfo() == null ? null : stream.getClusterInfo().getLeader();
+                    if (leader != null && !leader.isEmpty()) {
+                        return stream;
+                    }
+                } catch (IOException | io.nats.client.JetStreamApiException notYet) {
+                    if (System.nanoTime() > deadline) {
+                        throw notYet;
+                    }
+                }
+                Thread.sleep(250);
+            }
+        }
+    }
+
     /** The whole node goes: its JVM and its nats-server, both with SIGKILL. */
     void kill(int node) throws Exception {
         ProcessHandle broker = ManagedBroker.readPid(paths.get(node).natsPidFile()).flatMap(ProcessHandle::of).orElseThrow();
