@@ -1,6 +1,7 @@
 package dev.kiamms.mail.delivery;
 
 import jakarta.mail.Address;
+import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.URLName;
@@ -525,6 +526,14 @@ public final class MailDelivery implements AutoCloseable {
             try {
                 if (authUser != null) {
                     t.connect(config.host().strip(), config.port(), authUser, config.passwd());
+                    if (!t.supportsExtension("AUTH") && !t.supportsExtension("AUTH=LOGIN")) {
+                        // Jakarta Mail would go on unauthenticated. A password configured for a
+                        // server that offers no AUTH means the wrong host or port (an MX on 25
+                        // rather than the submission port) or a STARTTLS that did not happen as
+                        // expected: a failure before any data, so the next MTA is tried.
+                        throw new AuthenticationFailedException("the server offers no AUTH, so user/passwd cannot be used"
+                                + " and nothing was sent unauthenticated; use its submission port (587 or 465) or remove passwd");
+                    }
                 } else {
                     t.connect(config.host().strip(), config.port(), null, null);
                 }

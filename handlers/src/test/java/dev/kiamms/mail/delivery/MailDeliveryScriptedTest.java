@@ -213,6 +213,25 @@ class MailDeliveryScriptedTest {
     }
 
     @Test
+    void aPasswordForAServerWithoutAuthIsRefusedAndFailsOver() throws Exception {
+        ScriptedSmtpServer s = scripted(); // its EHLO offers no AUTH
+        GreenMail g = next();
+        MailDelivery d = delivery(DeliveryTestSupport.mta("noauth", HOST, s.port(), false, "kiam", "s3cret-pw"),
+                mta("main", smtpPort(g)));
+
+        DeliveryReport r = d.deliver("r-noauth", mail("No AUTH offered"));
+
+        assertEquals("main", r.mta());
+        Attempt first = r.attempts().get(0);
+        assertEquals(Attempt.Outcome.NOT_DELIVERED, first.outcome());
+        assertTrue(first.detail().contains("offers no AUTH"), first.detail());
+        assertFalse(first.detail().contains("s3cret-pw"), first.detail());
+        assertTrue(s.commands().stream().noneMatch(c -> c.startsWith("MAIL")), "nothing sent unauthenticated: " + s.commands());
+        assertTrue(s.accepted().isEmpty());
+        assertEquals(1, g.getReceivedMessages().length);
+    }
+
+    @Test
     void whenEveryMtaFailsTheMessageListsEachAttempt() throws Exception {
         int dead = closedPort();
         ScriptedSmtpServer s = scripted();
