@@ -59,7 +59,7 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
                 Map.of("userid", nz(r.userid()), "to", to.toUnicodeString(), "href", r.href().strip(),
                         "expire", nz(r.expire())));
         try {
-            DeliveryReport report = delivery.get().deliver(context.reqid(), composer.get().compose(draft));
+            DeliveryReport report = delivery.get().deliver(context.reqid(), composer.get().compose(draft, "href"));
             LOG.info(() -> "reqid=" + context.reqid() + " verify-email to " + to.getAddress() + " delivered via "
                     + report.mta() + " (" + report.where() + ")");
             return null;
