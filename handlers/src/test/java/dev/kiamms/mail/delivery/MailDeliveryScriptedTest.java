@@ -232,6 +232,22 @@ class MailDeliveryScriptedTest {
     }
 
     @Test
+    void onceTheDeadlineHasPassedNoFurtherMtaIsTried() throws Exception {
+        ScriptedSmtpServer s = scripted();
+        s.greeting = ScriptedSmtpServer.STALL;
+        GreenMail g = next();
+        MailDelivery d = delivery(STALL_1S, Map.of(), mta("slow", s.port()), mta("main", smtpPort(g)));
+
+        long deadline = System.nanoTime() + Duration.ofMillis(200).toNanos(); // passes during the first attempt
+        DeliveryException e = assertThrows(DeliveryException.class, () -> d.deliver("r-late", mail("Too late"), deadline));
+
+        assertFalse(e.ambiguous(), "nothing reached DATA");
+        assertTrue(e.getMessage().contains("main (" + HOST + ":" + smtpPort(g) + "): not tried, out of time"), e.getMessage());
+        assertEquals(1, e.attempts().size(), "only the attempt under way when the deadline passed");
+        assertEquals(0, g.getReceivedMessages().length, "the next MTA is not started after the deadline");
+    }
+
+    @Test
     void whenEveryMtaFailsTheMessageListsEachAttempt() throws Exception {
         int dead = closedPort();
         ScriptedSmtpServer s = scripted();
