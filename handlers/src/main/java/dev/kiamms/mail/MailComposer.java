@@ -48,12 +48,31 @@ public final class MailComposer {
 
     /** Renders now (so a template problem fails the request at once) and returns the builder for delivery. */
     public MessageBuilder compose(Draft draft) {
+        return compose(draft, null);
+    }
+
+    /**
+     * As {@link #compose(Draft)}, and refuses (with an {@link IllegalStateException}, before
+     * anything is sent) a mail whose text or HTML part does not show the value of data key
+     * {@code mustShow}: a verification mail without its link is worse than none.
+     */
+    public MessageBuilder compose(Draft draft, String mustShow) {
         MailTemplates t = templates.get();
         String subject = fullSubject(draft.subject());
         Map<String, Object> data = new java.util.HashMap<>(draft.data());
         data.put("subject", subject);
         data.put("logo_cid", MailTemplates.LOGO_CID);
         MailContent content = t.render(draft.template(), draft.locale(), data);
+        if (mustShow != null) {
+            String value = String.valueOf(data.get(mustShow));
+            String part = !content.text().contains(value) ? "text (.txt)"
+                    : !content.html().contains(value) && !content.html().contains(htmlEscaped(value)) ? "HTML (.html)" : null;
+            if (part != null) {
+                throw new IllegalStateException("mail template " + draft.template() + " for locale '"
+                        + (draft.locale() == null ? "" : draft.locale()) + "' renders its " + part + " part without the " + mustShow
+                        + ", so it was not sent; put {{" + mustShow + "}} in that file of " + t.dir());
+            }
+        }
         byte[] logo = t.logo();
         String logoType = t.logoContentType();
         return (session, identity) -> {
@@ -78,6 +97,10 @@ public final class MailComposer {
             m.saveChanges();
             return m;
         };
+    }
+
+    private static String htmlEscaped(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;").replace("'", "&#39;");
     }
 
     private static MimeMultipart body(MailContent content, byte[] logo, String logoType) throws MessagingException {

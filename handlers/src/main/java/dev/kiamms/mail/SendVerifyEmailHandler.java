@@ -9,8 +9,15 @@ import dev.kiamms.pipeline.MessageContext;
 
 import jakarta.mail.internet.InternetAddress;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -21,13 +28,34 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
     public static final String TEMPLATE = "verify-email";
     private static final Logger LOG = Logger.getLogger("kiamms.mail");
 
+    /**
+     * How long a delivery may take before KrossIAM is answered: it gives up on a request after
+     * 60 s, and MTAs whose time-outs add up past that (3 × 30 s read time-out, say) would
+     * otherwise be answered to nobody.
+     */
+    public static final Duration BUDGET = Duration.ofSeconds(50);
+
+    /** Deliveries run here, so that the answer need not wait for the SMTP time-outs. */
+    private static final ExecutorService SENDERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "kiam-ms-verify-email-send");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final Supplier<MailComposer> composer;
     private final Supplier<MailDelivery> delivery;
+    private final Duration budget;
 
     /** Suppliers, so that a configuration reload takes effect with the next message. */
     public SendVerifyEmailHandler(Supplier<MailComposer> composer, Supplier<MailDelivery> delivery) {
+        this(composer, delivery, BUDGET);
+    }
+
+    /** With another budget than {@link #BUDGET} (tests). */
+    public SendVerifyEmailHandler(Supplier<MailComposer> composer, Supplier<MailDelivery> delivery, Duration budget) {
         this.composer = composer;
         this.delivery = delivery;
+        this.budget = budget;
     }
 
     @Override
@@ -59,7 +87,30 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
                 Map.of("userid", nz(r.userid()), "to", to.toUnicodeString(), "href", r.href().strip(),
                         "expire", nz(r.expire())));
         try {
-            DeliveryReport report = delivery.get().deliver(context.reqid(), composer.get().compose(draft));
+            dev.kiamms.mail.delivery.MessageBuilder mail = composer.get().compose(draft, "href");
+            MailDelivery d = delivery.get();
+            long deadline = System.nanoTime() + budget.toNanos();
+            Future<DeliveryReport> sending = SENDERS.submit(() -> d.deliver(context.reqid(), mail, deadline));
+            DeliveryReport report;
+            try {
+                report = sending.get(budget.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                // The attempt under way may still hand the mail over; no further MTA is tried.
+                // Not retryable, as for any ambiguous failure: the duplicate window keeps this reply.
+                LOG.warning(() -> "reqid=" + context.reqid() + " verify-email to " + to.getAddress() + ": no MTA answered within "
+                        + budget.toSeconds() + " s; the mail may still go out");
+                throw new ActionException("no mail server took the verification mail within " + budget.toSeconds()
+                        + " s (the MTAs' time-outs add up to more); it may still go out, and will not be sent again for this"
+                        + " request (reqid " + context.reqid() + "); check the MTAs with 'kiam-ms send-test'", false);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof DeliveryException de) {
+                    throw de;
+                }
+                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ActionException("interrupted while the verification mail was sent; it may still go out", false);
+            }
             LOG.info(() -> "reqid=" + context.reqid() + " verify-email to " + to.getAddress() + " delivered via "
                     + report.mta() + " (" + report.where() + ")");
             return null;

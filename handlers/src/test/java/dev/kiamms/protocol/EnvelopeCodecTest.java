@@ -125,6 +125,22 @@ class EnvelopeCodecTest {
         assertTrue(e.getMessage().contains("string"), e.getMessage());
     }
 
+    /** One field of each type KrossIAM sends, to name the type a wrong value should have had. */
+    record Typed(String s, int i, long l, Integer bi, Long bl, double d, Double bd, float f, boolean b, Boolean bb,
+                 java.util.List<String> list, String[] array, java.util.Map<String, String> object) {
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "s|{}|a string", "i|{}|an integer", "l|{}|an integer", "bi|{}|an integer", "bl|{}|an integer",
+            "d|{}|a number", "bd|{}|a number", "f|{}|a number", "b|{}|true or false", "bb|{}|true or false",
+            "list|{}|an array", "array|{}|an array", "object|[]|an object"})
+    void aWrongValueNamesTheTypeItShouldHaveHad(String field, String value, String type) throws Exception {
+        PayloadException e = assertThrows(PayloadException.class,
+                () -> codec.decodePayload(json("{\"" + field + "\":" + value + "}"), Typed.class));
+        assertEquals("payload field '" + field + "' must be " + type, e.getMessage());
+    }
+
     @Test
     void structureOfTheWrongTypeIsReported() throws Exception {
         PayloadException e = assertThrows(PayloadException.class,

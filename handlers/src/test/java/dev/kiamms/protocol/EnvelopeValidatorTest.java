@@ -56,6 +56,21 @@ class EnvelopeValidatorTest {
     }
 
     @Test
+    void theLimitsAreInclusiveAndTheMessageSaysByHowMuch() {
+        assertEquals(Optional.empty(), validator.check(envelope("0.1.1", NOW - 10 * SECOND, REQID), NOW), "exactly 10 s old");
+        assertEquals("request is 10.5 s old, more than the 10 s allowed; check the clocks of both hosts",
+                rejected(envelope("0.1.1", NOW - 10 * SECOND - SECOND / 2, REQID)).message());
+        assertEquals("request is 3 days old, more than the 10 s allowed; check the clocks of both hosts",
+                rejected(envelope("0.1.1", NOW - 3 * 86_400 * SECOND, REQID)).message());
+        assertEquals("request is 1 days old, more than the 10 s allowed; check the clocks of both hosts",
+                rejected(envelope("0.1.1", NOW - 86_400 * SECOND, REQID)).message());
+        assertEquals(Optional.empty(), validator.check(envelope("0.1.1", NOW + 5 * SECOND, REQID), NOW), "exactly 5 s ahead");
+        assertEquals("request time is 5.2 s in the future, more than the 5 s of clock skew allowed; check the clocks of both hosts",
+                rejected(envelope("0.1.1", NOW + 5 * SECOND + SECOND / 5, REQID)).message());
+        assertEquals(Optional.empty(), validator.check(envelope("0.1.1", 1, REQID), 1 + 10 * SECOND), "the earliest time there is");
+    }
+
+    @Test
     void smallClockSkewIsToleratedLargeIsNot() {
         assertEquals(Optional.empty(), validator.check(envelope("0.1.1", NOW + 3 * SECOND, REQID), NOW));
         Rejection r = rejected(envelope("0.1.1", NOW + 6 * SECOND, REQID));

@@ -92,8 +92,12 @@ public final class StatusCommand implements Callable<Integer> {
         if (state.monitorPort() == 0) {
             // An external broker: kiam-ms has no monitoring endpoint of its own to read.
             j.put("externalBroker", true);
+            j.put("brokerUrl", state.brokerUrl());
             j.put("subjects", subjects);
             RunStats external = RunStats.read(paths.statsFile()).orElse(null);
+            long externalDeadLetters = new DeadLetters(paths.deadLetterDir()).count();
+            j.put("deadLetters", externalDeadLetters);
+            putCounters(j, external);
             putHealth(j, external);
             if (output.json()) {
                 output.printJson(out, j);
@@ -103,6 +107,7 @@ public final class StatusCommand implements Callable<Integer> {
                 row(out, "answering", String.join(", ", subjects));
                 row(out, "health", healthRow(external));
                 row(out, "geoip", geoipRow);
+                counterRows(out, externalDeadLetters, external);
                 whereRows(out, state, where, paths);
             }
             return 0;
@@ -150,8 +155,7 @@ public final class StatusCommand implements Callable<Integer> {
         j.put("brokerRestarts", state.brokerRestarts());
         j.put("jetStream", streams);
         j.put("deadLetters", deadLetters);
-        j.put("handlers", stats == null ? Map.of() : stats.handlers());
-        j.put("mailAttempts", stats == null || stats.mailAttempts() == null ? Map.of() : stats.mailAttempts());
+        putCounters(j, stats);
         j.put("krossiamConnected", !krossiam.isEmpty());
         j.put("krossiamClients", krossiam);
         j.put("subjects", subjects);
@@ -183,14 +187,7 @@ public final class StatusCommand implements Callable<Integer> {
             }
             row(out, "health", healthRow(stats));
             row(out, "geoip", geoipRow);
-            row(out, "dead letters", deadLetters + (deadLetters > 0 ? " (kiam-ms dead-letters list)" : ""));
-            if (stats != null) {
-                stats.handlers().forEach((name, c) -> row(out, "", name + ": " + c.handled() + " handled, " + c.failed()
-                        + " failed, " + c.refused() + " refused, " + c.duplicates() + " repeats"));
-                if (stats.mailAttempts() != null) {
-                    stats.mailAttempts().forEach((mta, byOutcome) -> row(out, "mail", mta + ": " + byOutcome));
-                }
-            }
+            counterRows(out, deadLetters, stats);
             whereRows(out, state, where, paths);
         }
         return brokerUp ? 0 : KiamMsException.FAILURE;
@@ -220,6 +217,23 @@ public final class StatusCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             j.put("geoipError", e.getMessage());
             return "UNUSABLE: " + e.getMessage();
+        }
+    }
+
+    /** The handler and mail counters the appliance last wrote (every 2 s), whichever broker it uses. */
+    private static void putCounters(Map<String, Object> j, RunStats stats) {
+        j.put("handlers", stats == null ? Map.of() : stats.handlers());
+        j.put("mailAttempts", stats == null || stats.mailAttempts() == null ? Map.of() : stats.mailAttempts());
+    }
+
+    private static void counterRows(PrintStream out, long deadLetters, RunStats stats) {
+        row(out, "dead letters", deadLetters + (deadLetters > 0 ? " (kiam-ms dead-letters list)" : ""));
+        if (stats != null) {
+            stats.handlers().forEach((name, c) -> row(out, "", name + ": " + c.handled() + " handled, " + c.failed()
+                    + " failed, " + c.refused() + " refused, " + c.duplicates() + " repeats"));
+            if (stats.mailAttempts() != null) {
+                stats.mailAttempts().forEach((mta, byOutcome) -> row(out, "mail", mta + ": " + byOutcome));
+            }
         }
     }
 

@@ -311,9 +311,9 @@ public final class Appliance {
         stopWith(KiamMsException.FAILURE);
     }
 
-    /** Keys of the reference server's mss.yaml that load but mean nothing to an embedded broker. */
+    /** Keys of the reference server's mss.yaml that load but mean nothing here ({@code brokers} only with an embedded broker). */
     private void warnAboutIgnoredKeys() {
-        if (!settings.brokers().isEmpty()) {
+        if (settings.broker().embedded() && !settings.brokers().isEmpty()) {
             LOG.warning("brokers " + settings.brokers().size() + " URL(s) ignored: kiam-ms runs its own broker (broker.*)");
         }
         Settings.LogSettings log = settings.log();

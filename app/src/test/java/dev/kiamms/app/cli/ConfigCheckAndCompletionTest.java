@@ -66,6 +66,30 @@ class ConfigCheckAndCompletionTest {
     }
 
     @Test
+    void aTemplateWrittenForTheReferenceServerIsNamedWithItsLineAndTheFix() throws Exception {
+        Path templates = dir.resolve("templates");
+        Path shipped = Path.of(System.getProperty("kiamms.root"), "conf", "templates");
+        try (java.util.stream.Stream<Path> files = Files.walk(shipped)) {
+            for (Path f : files.toList()) {
+                Path target = templates.resolve(shipped.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target);
+                }
+            }
+        }
+        Path html = templates.resolve("verify-email.html");
+        Files.writeString(html, "<html>\n<body>\n<p>Hello {{.Userid}}</p>\n<a href=\"{{.Href}}\">verify</a>\n</body>\n</html>\n");
+        Path config = dir.resolve("kiam-ms.yaml");
+        Files.writeString(config, "mail:\n  template_dir: " + templates + "\n");
+        Run r = run("config", "check", config.toString(), "--data", dir.resolve("data").toString());
+        assertEquals(2, r.exit(), r.out());
+        assertTrue(r.out().contains(html + " line 3: {{.Userid}} is Go-template syntax"), r.out());
+        assertTrue(r.out().contains("write {{userid}}"), r.out());
+    }
+
+    @Test
     void anUnknownKeyIsReportedWithItsLine() throws Exception {
         Path config = dir.resolve("kiam-ms.yaml");
         Files.writeString(config, "broker:\n  port: 4222\n  prot: 1\n");

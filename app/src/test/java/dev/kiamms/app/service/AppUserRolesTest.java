@@ -106,6 +106,51 @@ class AppUserRolesTest {
     }
 
     @Test
+    void noAppUserTouchesKiamMsStreamItsDurableConsumerOrItsDeliveryRecords() throws Exception {
+        String stream = dev.kiamms.bus.DurableEvents.STREAM;
+        String durable = dev.kiamms.bus.DurableEvents.AUDIT_CONSUMER;
+        String bucket = dev.kiamms.bus.DeliveryLedger.BUCKET;
+        io.nats.client.JetStreamOptions quick = io.nats.client.JetStreamOptions.builder()
+                .requestTimeout(Duration.ofSeconds(2)).build();
+        io.nats.client.KeyValueOptions quickKv = io.nats.client.KeyValueOptions.builder()
+                .jetStreamOptions(quick).build();
+        // Control: kiam-ms's own user sees all three under these names, so a refusal below is not
+        // a misspelt name.
+        try (Connection own = Nats.connect(instance.url(BrokerCredentials.MSS))) {
+            io.nats.client.JetStreamManagement jsm = own.jetStreamManagement(quick);
+            assertEquals(stream, jsm.getStreamInfo(stream).getConfiguration().getName());
+            assertEquals(durable, jsm.getConsumerInfo(stream, durable).getName());
+            assertEquals(bucket, own.keyValueManagement(quickKv).getStatus(bucket).getBucketName());
+        }
+        for (String user : users.keySet()) {
+            List<String> errors = new CopyOnWriteArrayList<>();
+            try (Connection app = connect(url(user), errors)) {
+                io.nats.client.JetStreamManagement jsm = app.jetStreamManagement(quick);
+                assertThrows(Exception.class, () -> jsm.addOrUpdateConsumer(stream,
+                        io.nats.client.api.ConsumerConfiguration.builder().durable("sneaky-" + user).build()),
+                        user + " creates a consumer on " + stream);
+                assertThrows(Exception.class, () -> app.jetStream(quick).subscribe(Subjects.AUDIT_PREFIX + ">"),
+                        user + " reads " + stream + " through an ephemeral consumer");
+                assertThrows(Exception.class, () -> jsm.deleteConsumer(stream, durable), user + " deletes " + durable);
+                assertThrows(Exception.class, () -> jsm.purgeStream(stream), user + " purges " + stream);
+                assertThrows(Exception.class, () -> jsm.deleteStream(stream), user + " deletes " + stream);
+                assertThrows(Exception.class, () -> app.keyValue(bucket, quickKv).put("sneaky", "1"),
+                        user + " writes into " + bucket);
+                assertThrows(Exception.class, () -> app.keyValue(bucket, quickKv).get("sneaky"), user + " reads " + bucket);
+                assertTrue(errors.stream().anyMatch(e -> e.contains("Permissions Violation") && e.contains("$JS.API")),
+                        "the broker itself refused " + user + ": " + errors);
+            }
+        }
+        try (Connection own = Nats.connect(instance.url(BrokerCredentials.MSS))) {
+            io.nats.client.JetStreamManagement jsm = own.jetStreamManagement(quick);
+            assertEquals(durable, jsm.getConsumerInfo(stream, durable).getName(), "the durable consumer is still there");
+            assertTrue(jsm.getConsumerNames(stream).stream().noneMatch(c -> c.startsWith("sneaky-")),
+                    "and no consumer was added: " + jsm.getConsumerNames(stream));
+            assertNull(own.keyValue(bucket, quickKv).get("sneaky"), "nothing was written into " + bucket);
+        }
+    }
+
+    @Test
     void aNoticeReaderReadsNoticesButNotAuditsLogsOrActions() throws Exception {
         List<String> errors = new CopyOnWriteArrayList<>();
         List<String> auditErrors = new CopyOnWriteArrayList<>();

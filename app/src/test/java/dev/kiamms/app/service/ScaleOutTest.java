@@ -66,12 +66,64 @@ class ScaleOutTest {
             Files.writeString(config, "health:\n  port: 0\nbrokers:\n  - " + external.url() + "\nbroker:\n  embedded: false\n"
                     + "geoip:\n  path: " + GeoIpTestData.city(dir) + "\n");
             TestInstance instance = new TestInstance(dir, config, external.port(), 0);
-            start(instance);
+            List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.logging.Logger log = java.util.logging.Logger.getLogger("kiamms.appliance");
+            java.util.logging.Handler capture = new java.util.logging.Handler() {
+                @Override
+                public void publish(java.util.logging.LogRecord r) {
+                    if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                        warnings.add(r.getMessage());
+                    }
+                }
+
+                @Override
+                public void flush() {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            log.addHandler(capture);
+            try {
+                start(instance);
+            } finally {
+                log.removeHandler(capture);
+            }
+            assertTrue(warnings.stream().noneMatch(w -> w.contains("brokers")), "the brokers it uses are not called ignored: " + warnings);
             assertTrue(Files.notExists(instance.paths.natsConfigFile()), "no broker of its own");
             try (KrossIamClient kiam = KrossIamClient.connect(external.url())) {
                 Reply reply = kiam.request("iplocation", new IpLocationRequest("81.2.69.142", "en"), Duration.ofSeconds(5)).reply();
                 assertEquals(0, reply.code(), reply.message());
             }
+            // status reads the counters the appliance writes every 2 s, as it does on its own broker.
+            String[] status = {"status", "--config", config.toString(), "--data", instance.paths.dataDir().toString()};
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            String text = runStatus(status);
+            while (!text.contains("iplocation: 1 handled") && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                text = runStatus(status);
+            }
+            assertTrue(text.contains("external, "), text);
+            assertTrue(text.contains("iplocation: 1 handled, 0 failed"), text);
+            assertTrue(text.contains("dead letters 0"), text);
+            com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(runStatus("status", "--json", "--config", config.toString(), "--data", instance.paths.dataDir().toString()));
+            assertEquals(1, j.path("handlers").path("iplocation").path("handled").asInt(), j.toString());
+            assertEquals(0, j.path("deadLetters").asInt(-1), j.toString());
+        }
+    }
+
+    private static String runStatus(String... args) {
+        java.io.PrintStream saved = System.out;
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            int exit = dev.kiamms.app.KiamMs.run(args);
+            assertEquals(0, exit, buffer.toString(java.nio.charset.StandardCharsets.UTF_8));
+            return buffer.toString(java.nio.charset.StandardCharsets.UTF_8);
+        } finally {
+            System.setOut(saved);
         }
     }
 

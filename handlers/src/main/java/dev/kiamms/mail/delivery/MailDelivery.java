@@ -1,6 +1,7 @@
 package dev.kiamms.mail.delivery;
 
 import jakarta.mail.Address;
+import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.URLName;
@@ -191,6 +192,16 @@ public final class MailDelivery implements AutoCloseable {
      *                           or when one may have (true: the mail must not be sent again)
      */
     public DeliveryReport deliver(String reqid, MessageBuilder builder) throws DeliveryException {
+        return deliver(reqid, builder, null);
+    }
+
+    /**
+     * As {@link #deliver(String, MessageBuilder)}, but no MTA is tried once {@code deadline} (a
+     * {@link System#nanoTime()} value; null: none) has passed: someone waiting for the answer
+     * (KrossIAM, 60 s) has been told already, and a later MTA's copy would arrive unannounced.
+     * An attempt under way when the deadline passes runs to its end.
+     */
+    public DeliveryReport deliver(String reqid, MessageBuilder builder, Long deadline) throws DeliveryException {
         Objects.requireNonNull(builder, "builder");
         if (outbox != null) {
             return deliverToOutbox(reqid, builder);
@@ -198,6 +209,11 @@ public final class MailDelivery implements AutoCloseable {
         List<Attempt> attempts = new ArrayList<>(order.size());
         List<String> summary = new ArrayList<>(order.size());
         for (Mta mta : order) {
+            if (deadline != null && System.nanoTime() - deadline >= 0) {
+                summary.add(mta.label() + ": not tried, out of time");
+                throw new DeliveryException("no MTA accepted the mail in the time given: " + String.join("; ", summary),
+                        false, attempts);
+            }
             Result r = attempt(mta, reqid, builder);
             attempts.add(r.attempt());
             DeliveryStats.process().record(r.attempt());
@@ -525,6 +541,14 @@ public final class MailDelivery implements AutoCloseable {
             try {
                 if (authUser != null) {
                     t.connect(config.host().strip(), config.port(), authUser, config.passwd());
+                    if (!t.supportsExtension("AUTH") && !t.supportsExtension("AUTH=LOGIN")) {
+                        // Jakarta Mail would go on unauthenticated. A password configured for a
+                        // server that offers no AUTH means the wrong host or port (an MX on 25
+                        // rather than the submission port) or a STARTTLS that did not happen as
+                        // expected: a failure before any data, so the next MTA is tried.
+                        throw new AuthenticationFailedException("the server offers no AUTH, so user/passwd cannot be used"
+                                + " and nothing was sent unauthenticated; use its submission port (587 or 465) or remove passwd");
+                    }
                 } else {
                     t.connect(config.host().strip(), config.port(), null, null);
                 }

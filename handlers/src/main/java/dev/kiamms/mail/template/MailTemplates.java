@@ -68,6 +68,11 @@ public final class MailTemplates {
     private static final String TEXT = ".txt";
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     private static final Pattern PARSE_LINE = Pattern.compile("^(.*?)\\s*@ line (\\d+)\\s*$", Pattern.DOTALL);
+    /** {@code .Userid}, {@code .Href}: a Go template's field (mustache's own {@code .} alone is not one). */
+    private static final Pattern GO_FIELD = Pattern.compile("\\.([A-Za-z_][A-Za-z0-9_]*)");
+    /** {@code if .X}, {@code range .X}, {@code end}, {@code else}: a Go template's actions. */
+    private static final Pattern GO_ACTION = Pattern.compile("(if|range|with|template|define|block)\\s.*|end|else(\\s.*)?",
+            Pattern.DOTALL);
     private static final Pattern COMMENT = Pattern.compile("\\{\\{!.*?}}", Pattern.DOTALL);
 
     /**
@@ -367,11 +372,44 @@ public final class MailTemplates {
                 problem = "unescaped values ({{{name}}} or {{&name}}) are not allowed in HTML templates;"
                         + " use {{name}}, which HTML-escapes the value";
             }
+            if (problem == null) {
+                problem = goTemplateProblem(code, i);
+            }
             if (problem != null) {
                 long line = code.substring(0, i).chars().filter(ch -> ch == '\n').count() + 1;
                 throw new IOException("mail template " + file + " line " + line + ": " + problem);
             }
         }
+    }
+
+    /**
+     * The reference server's templates are Go templates ({@code {{.Userid}}}, {@code {{if .X}}}):
+     * as mustache they would load and render every value empty, the verification link included,
+     * so they are refused with the mustache to write instead.
+     */
+    private static String goTemplateProblem(String code, int open) {
+        int close = code.indexOf("}}", open + 2);
+        if (close < 0) {
+            return null;
+        }
+        String tag = code.substring(open, close + 2);
+        String inner = code.substring(open + 2, close).strip();
+        if (inner.startsWith("-")) {
+            inner = inner.substring(1).strip();
+        }
+        if (inner.endsWith("-")) {
+            inner = inner.substring(0, inner.length() - 1).strip();
+        }
+        Matcher field = GO_FIELD.matcher(inner);
+        if (field.matches()) {
+            return tag + " is Go-template syntax (the reference server's); kiam-ms templates are mustache:"
+                    + " write {{" + field.group(1).toLowerCase(Locale.ROOT) + "}} (the values are listed in the template folder's README.md)";
+        }
+        if (GO_ACTION.matcher(inner).matches()) {
+            return tag + " is Go-template syntax (the reference server's); kiam-ms templates are mustache:"
+                    + " write a section {{#name}}...{{/name}} or {{^name}}...{{/name}} instead";
+        }
+        return null;
     }
 
     private static String readUtf8(Path file) throws IOException {

@@ -132,6 +132,122 @@ class MailDeliveryScriptedTest {
     }
 
     @Test
+    void aStallBeforeTheDataFailsOver() throws Exception {
+        ScriptedSmtpServer s = scripted();
+        s.rcptReply = line -> ScriptedSmtpServer.STALL;
+        GreenMail g = next();
+        MailDelivery d = delivery(STALL_1S, Map.of(), mta("slow", s.port()), mta("main", smtpPort(g)));
+
+        DeliveryReport r = d.deliver("r-stall", mail("Stalled at RCPT"));
+
+        assertEquals("main", r.mta());
+        assertEquals(Attempt.Outcome.NOT_DELIVERED, r.attempts().get(0).outcome());
+        assertTrue(r.attempts().get(0).detail().contains("timed out"), r.attempts().get(0).detail());
+        assertFalse(s.commands().contains("DATA"), s.commands().toString());
+        assertEquals(1, g.getReceivedMessages().length);
+    }
+
+    @Test
+    void aHangUpBeforeTheDataFailsOver() throws Exception {
+        ScriptedSmtpServer s = scripted();
+        s.mailReply = ScriptedSmtpServer.CLOSE;
+        GreenMail g = next();
+        MailDelivery d = delivery(mta("rude", s.port()), mta("main", smtpPort(g)));
+
+        DeliveryReport r = d.deliver("r-hangup", mail("Hung up at MAIL"));
+
+        assertEquals("main", r.mta());
+        assertEquals(Attempt.Outcome.NOT_DELIVERED, r.attempts().get(0).outcome());
+        assertTrue(s.accepted().isEmpty());
+        assertEquals(1, g.getReceivedMessages().length);
+    }
+
+    @Test
+    void aGreetingOf421FailsOver() throws Exception {
+        ScriptedSmtpServer s = scripted();
+        s.greeting = "421 4.3.2 too busy, try later";
+        GreenMail g = next();
+        MailDelivery d = delivery(mta("busy", s.port()), mta("main", smtpPort(g)));
+
+        DeliveryReport r = d.deliver("r-421", mail("Busy greeting"));
+
+        assertEquals("main", r.mta());
+        assertEquals(Attempt.Outcome.NOT_DELIVERED, r.attempts().get(0).outcome());
+        assertTrue(s.commands().isEmpty(), "nothing was said to a server that refused the session: " + s.commands());
+        assertEquals(1, g.getReceivedMessages().length);
+    }
+
+    @Test
+    void aConnectTimeOutFailsOver() throws Exception {
+        // A listening socket whose accept queue is full: the kernel drops further SYNs, so a
+        // connect neither succeeds nor is refused; it times out as to a host that is gone.
+        try (java.net.ServerSocket full = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> filling = new ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    java.net.Socket f = new java.net.Socket();
+                    try {
+                        f.connect(full.getLocalSocketAddress(), 300);
+                        filling.add(f);
+                    } catch (java.io.IOException queueFull) {
+                        f.close();
+                        break;
+                    }
+                }
+                GreenMail g = next();
+                SmtpTimeouts connect1s = new SmtpTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(3));
+                MailDelivery d = delivery(connect1s, Map.of(), mta("gone", full.getLocalPort()), mta("main", smtpPort(g)));
+
+                DeliveryReport r = d.deliver("r-connect", mail("Connect timed out"));
+
+                assertEquals("main", r.mta());
+                assertEquals(Attempt.Outcome.NOT_DELIVERED, r.attempts().get(0).outcome());
+                assertTrue(r.attempts().get(0).detail().endsWith("connect timed out"), r.attempts().get(0).detail());
+                assertEquals(1, g.getReceivedMessages().length);
+            } finally {
+                for (java.net.Socket f : filling) {
+                    f.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aPasswordForAServerWithoutAuthIsRefusedAndFailsOver() throws Exception {
+        ScriptedSmtpServer s = scripted(); // its EHLO offers no AUTH
+        GreenMail g = next();
+        MailDelivery d = delivery(DeliveryTestSupport.mta("noauth", HOST, s.port(), false, "kiam", "s3cret-pw"),
+                mta("main", smtpPort(g)));
+
+        DeliveryReport r = d.deliver("r-noauth", mail("No AUTH offered"));
+
+        assertEquals("main", r.mta());
+        Attempt first = r.attempts().get(0);
+        assertEquals(Attempt.Outcome.NOT_DELIVERED, first.outcome());
+        assertTrue(first.detail().contains("offers no AUTH"), first.detail());
+        assertFalse(first.detail().contains("s3cret-pw"), first.detail());
+        assertTrue(s.commands().stream().noneMatch(c -> c.startsWith("MAIL")), "nothing sent unauthenticated: " + s.commands());
+        assertTrue(s.accepted().isEmpty());
+        assertEquals(1, g.getReceivedMessages().length);
+    }
+
+    @Test
+    void onceTheDeadlineHasPassedNoFurtherMtaIsTried() throws Exception {
+        ScriptedSmtpServer s = scripted();
+        s.greeting = ScriptedSmtpServer.STALL;
+        GreenMail g = next();
+        MailDelivery d = delivery(STALL_1S, Map.of(), mta("slow", s.port()), mta("main", smtpPort(g)));
+
+        long deadline = System.nanoTime() + Duration.ofMillis(200).toNanos(); // passes during the first attempt
+        DeliveryException e = assertThrows(DeliveryException.class, () -> d.deliver("r-late", mail("Too late"), deadline));
+
+        assertFalse(e.ambiguous(), "nothing reached DATA");
+        assertTrue(e.getMessage().contains("main (" + HOST + ":" + smtpPort(g) + "): not tried, out of time"), e.getMessage());
+        assertEquals(1, e.attempts().size(), "only the attempt under way when the deadline passed");
+        assertEquals(0, g.getReceivedMessages().length, "the next MTA is not started after the deadline");
+    }
+
+    @Test
     void whenEveryMtaFailsTheMessageListsEachAttempt() throws Exception {
         int dead = closedPort();
         ScriptedSmtpServer s = scripted();

@@ -40,6 +40,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final List<String> accepted = new CopyOnWriteArrayList<>();
     private final List<String> commands = new CopyOnWriteArrayList<>();
 
+    /** The greeting; {@link #STALL}, {@link #CLOSE} or a refusal such as 421 make the session end there. */
+    public volatile String greeting = "220 scripted ESMTP";
     volatile SSLContext startTls;
     volatile String mailReply = "250 2.1.0 Ok";
     /** When set, the reply to MAIL by session number (1 = the first connection), instead of {@link #mailReply}. */
@@ -124,7 +126,18 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             }
             InputStream in = new BufferedInputStream(s.getInputStream());
             OutputStream out = s.getOutputStream();
-            reply(out, "220 scripted ESMTP");
+            String hello = greeting;
+            if (!hello.startsWith("220")) {
+                if (!act(s, out, hello) && !hello.equals(STALL)) {
+                    s.close(); // as a server that refuses the session: say why and hang up
+                    return;
+                }
+                while (!s.isClosed() && s.getInputStream().read() >= 0) {
+                    // stalled: read and answer nothing until the client gives up
+                }
+                return;
+            }
+            reply(out, hello);
             int messages = 0;
             while (true) {
                 String line = readLine(in);

@@ -434,6 +434,32 @@ class MailTemplatesTest {
     }
 
     @Test
+    void theReferenceServersGoTemplatesAreRefusedWithTheLineAndTheMustacheToWrite(@TempDir Path tmp) throws IOException {
+        // As mustache they would load and render every value empty, the verification link included.
+        Map<String, String> bad = Map.of(
+                "{{.Userid}}", "write {{userid}}",
+                "{{ .Href }}", "write {{href}}",
+                "{{- .Expire -}}", "write {{expire}}",
+                "{{if .Expire}}", "write a section {{#name}}",
+                "{{end}}", "write a section {{#name}}");
+        int n = 0;
+        for (Map.Entry<String, String> b : bad.entrySet()) {
+            for (String part : List.of("verify-email.html", "zh-cn/verify-email.txt")) {
+                Path dir = minimalDir(tmp.resolve("go" + n++));
+                Path file = dir.resolve(part);
+                write(file, "Hello\n\nsee " + b.getKey() + " here\n");
+                IOException e = assertThrows(IOException.class, () -> MailTemplates.load(dir), b.getKey() + " in " + part);
+                assertTrue(e.getMessage().contains(file + " line 3: " + b.getKey() + " is Go-template syntax"), e.getMessage());
+                assertTrue(e.getMessage().contains(b.getValue()), e.getMessage());
+            }
+        }
+        // mustache's own {{.}} (the current item) is still allowed
+        Path dir = minimalDir(tmp.resolve("dot"));
+        write(dir.resolve("verify-email.txt"), "{{#list}}{{.}} {{/list}}");
+        assertEquals("a b ", MailTemplates.load(dir).render("verify-email", "", Map.of("list", List.of("a", "b"))).text());
+    }
+
+    @Test
     void aLocaleTemplateWithoutADefaultIsAnError(@TempDir Path tmp) throws IOException {
         Path dir = minimalDir(tmp);
         Path file = dir.resolve("zh-cn/verfy-email.html");

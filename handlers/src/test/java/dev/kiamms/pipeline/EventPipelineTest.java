@@ -1,0 +1,188 @@
+package dev.kiamms.pipeline;
+
+import dev.kiamms.protocol.EnvelopeCodec;
+import dev.kiamms.protocol.EnvelopeValidator;
+import dev.kiamms.protocol.ProtocolVersion;
+import dev.kiamms.protocol.Subjects;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The event pipeline with real envelopes and no broker: which handler a subject reaches, what each
+ * kind of failure becomes, the counters, and which repeats are handled again.
+ */
+class EventPipelineTest {
+
+    private static final String AUDIT = Subjects.audit("accountaddemail");
+    private static final String NOTICES = Subjects.NOTICE_PREFIX + ">";
+
+    private final AtomicLong micros = new AtomicLong(1_700_000_000_000_000L);
+    private final EnvelopeCodec codec = new EnvelopeCodec();
+    private final Intake intake = new Intake(codec, new EnvelopeValidator(), micros::get);
+    private final HandlerStats stats = new HandlerStats();
+
+    /** A handler that records each payload and then does what {@code behaviour} says. */
+    private static final class Handler implements EventHandler<JsonNode> {
+        final String subject;
+        final boolean blocking;
+        final List<String> reqids = new CopyOnWriteArrayList<>();
+        volatile Exception toThrow;
+
+        Handler(String subject, boolean blocking) {
+            this.subject = subject;
+            this.blocking = blocking;
+        }
+
+        @Override
+        public String subject() {
+            return subject;
+        }
+
+        @Override
+        public Class<JsonNode> payloadType() {
+            return JsonNode.class;
+        }
+
+        @Override
+        public boolean blocking() {
+            return blocking;
+        }
+
+        @Override
+        public void handle(JsonNode payload, MessageContext context) throws Exception {
+            reqids.add(context.reqid());
+            if (toThrow != null) {
+                throw toThrow;
+            }
+        }
+    }
+
+    private byte[] envelope(String reqid) {
+        return codec.encodeEnvelope(ProtocolVersion.SERVER.toString(), micros.get(), reqid, Map.of("n", 1));
+    }
+
+    private HandlerStats.Counts counts(String subject) {
+        return stats.snapshot().get(subject);
+    }
+
+    @Test
+    void anExactSubjectWinsOverAWildcardAndUnknownSubjectsAreRefused() {
+        Handler exact = new Handler(Subjects.NOTICE_PREFIX + "login", true);
+        Handler wildcard = new Handler(NOTICES, false);
+        EventPipeline p = new EventPipeline(intake, stats, List.of(wildcard, exact));
+
+        assertTrue(p.handles(Subjects.NOTICE_PREFIX + "login"));
+        assertTrue(p.handles(Subjects.NOTICE_PREFIX + "logout"));
+        assertFalse(p.handles(Subjects.LOG));
+        assertTrue(p.blocking(Subjects.NOTICE_PREFIX + "login"));
+        assertFalse(p.blocking(Subjects.NOTICE_PREFIX + "logout"));
+        assertFalse(p.blocking(Subjects.LOG), "an unknown subject does not block");
+
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(Subjects.NOTICE_PREFIX + "login", envelope("r1")));
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(Subjects.NOTICE_PREFIX + "logout", envelope("r2")));
+        assertEquals(List.of("r1"), exact.reqids);
+        assertEquals(List.of("r2"), wildcard.reqids);
+        assertEquals(1, counts(Subjects.NOTICE_PREFIX + "login").handled());
+
+        assertEquals(new EventPipeline.Outcome.Refused("no handler for " + Subjects.LOG), p.deliver(Subjects.LOG, envelope("r3")));
+        assertEquals(1, counts(Subjects.LOG).refused());
+    }
+
+    @Test
+    void eachKindOfFailureBecomesItsOutcomeAndIsCounted() {
+        Handler h = new Handler(AUDIT, true);
+        EventPipeline p = new EventPipeline(intake, stats, List.of(h));
+
+        EventPipeline.Outcome bad = p.deliver(AUDIT, "not json".getBytes(StandardCharsets.UTF_8));
+        assertInstanceOf(EventPipeline.Outcome.Refused.class, bad);
+        assertEquals(1, counts(AUDIT).refused());
+        assertTrue(h.reqids.isEmpty(), "a refused message never reaches the handler");
+
+        h.toThrow = new ActionException("the mail may have gone out", false);
+        assertEquals(new EventPipeline.Outcome.Failed("the mail may have gone out", false), p.deliver(AUDIT, envelope("f1")));
+        h.toThrow = new ActionException("try later");
+        assertEquals(new EventPipeline.Outcome.Failed("try later", true), p.deliver(AUDIT, envelope("f2")));
+        h.toThrow = new IllegalArgumentException("no valid address");
+        assertEquals(new EventPipeline.Outcome.Refused("no valid address"), p.deliver(AUDIT, envelope("f3")));
+        h.toThrow = new IllegalStateException("bug");
+        assertEquals(new EventPipeline.Outcome.Failed("java.lang.IllegalStateException: bug", true), p.deliver(AUDIT, envelope("f4")));
+        assertEquals(4, counts(AUDIT).failed());
+        assertEquals(0, counts(AUDIT).handled());
+
+        h.toThrow = null;
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(AUDIT, envelope("ok")));
+        assertEquals(1, counts(AUDIT).handled());
+        assertTrue(counts(AUDIT).totalNanos() >= 0);
+    }
+
+    @Test
+    void anAuditIsHandledOnceUnlessItFailedRetryablyOrALedgerVouchesForIt() {
+        Handler audits = new Handler(AUDIT, true);
+        Handler notices = new Handler(NOTICES, false);
+        RecentRequests recent = new RecentRequests(Duration.ofMinutes(5), 1000);
+        EventPipeline p = new EventPipeline(intake, stats, List.of(audits, notices), recent);
+
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(AUDIT, envelope("a1")));
+        assertEquals(new EventPipeline.Outcome.Duplicate(false), p.deliver(AUDIT, envelope("a1")));
+        assertEquals(List.of("a1"), audits.reqids);
+        assertEquals(1, counts(AUDIT).duplicates());
+
+        // the durable ledger has decided: not a repeat, even though the window has seen it
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(AUDIT, envelope("a1"), micros.get(), true));
+        assertEquals(List.of("a1", "a1"), audits.reqids);
+
+        audits.toThrow = new ActionException("try later");
+        p.deliver(AUDIT, envelope("a2"));
+        audits.toThrow = null;
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(AUDIT, envelope("a2")), "a retryable failure is forgotten");
+
+        audits.toThrow = new ActionException("may have gone out", false);
+        p.deliver(AUDIT, envelope("a3"));
+        audits.toThrow = null;
+        assertEquals(new EventPipeline.Outcome.Duplicate(false), p.deliver(AUDIT, envelope("a3")), "a final failure is kept");
+
+        String notice = Subjects.NOTICE_PREFIX + "login";
+        p.deliver(notice, envelope("n1"));
+        p.deliver(notice, envelope("n1"));
+        assertEquals(List.of("n1", "n1"), notices.reqids, "notices are not checked for repeats");
+    }
+
+    @Test
+    void natsSubjectMatching() {
+        assertTrue(EventPipeline.matches("a.*.c", "a.b.c"));
+        assertFalse(EventPipeline.matches("a.*.c", "a.b"));
+        assertFalse(EventPipeline.matches("a.*.c", "a.b.d"));
+        assertTrue(EventPipeline.matches("a.*", "a.b"));
+        assertFalse(EventPipeline.matches("a.*", "a.b.c"));
+        assertTrue(EventPipeline.matches("a.>", "a.b"));
+        assertTrue(EventPipeline.matches("a.>", "a.b.c"));
+        assertFalse(EventPipeline.matches("a.>", "a"));
+        assertTrue(EventPipeline.matches(">", "a"));
+        assertFalse(EventPipeline.matches("a.>.c", "a.b.c"), "> only at the end is a wildcard");
+        assertTrue(EventPipeline.matches("a.b", "a.b"));
+        assertFalse(EventPipeline.matches("a.b", "a.b.c"));
+        assertFalse(EventPipeline.matches("a.b.c", "a.b"));
+        assertFalse(EventPipeline.matches("a.b", "a.x"));
+
+        assertTrue(EventPipeline.isWildcard("a.*"));
+        assertTrue(EventPipeline.isWildcard("a.>"));
+        assertTrue(EventPipeline.isWildcard("*.b"));
+        assertFalse(EventPipeline.isWildcard("a.b"));
+        assertFalse(EventPipeline.isWildcard("a.b*"));
+        assertFalse(EventPipeline.isWildcard("a.>x"));
+    }
+}
