@@ -37,6 +37,11 @@ final class AuditFaults {
                 + "@127.0.0.1:" + port;
     }
 
+    static String mssUrl(InstancePaths paths, int port) throws IOException {
+        return "nats://" + BrokerCredentials.MSS + ":" + BrokerCredentials.read(paths.credentialsFile()).password(BrokerCredentials.MSS)
+                + "@127.0.0.1:" + port;
+    }
+
     static AccountAddEmailAudit audit(int i) {
         return new AccountAddEmailAudit("new" + i + "@example.com", "user" + i, "https://iam.example.com", "en",
                 List.of("user" + i + "@example.com"), "Address added");
