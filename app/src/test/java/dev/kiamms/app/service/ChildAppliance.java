@@ -67,6 +67,10 @@ final class ChildAppliance implements AutoCloseable {
         }
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     Path data() {
         return data;
     }
