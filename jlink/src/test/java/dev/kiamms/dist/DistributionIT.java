@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -325,6 +326,40 @@ class DistributionIT {
         }
         long geoipBlocks = Files.readAllLines(shipped).stream().filter(l -> l.equals("geoip:")).count();
         assertEquals(1, geoipBlocks, Files.readString(shipped));
+    }
+
+    /**
+     * The service user's case: the distribution belongs to root and its lib/ is read-only for the
+     * user who runs the commands. The launcher must neither try to make its class-data archive
+     * there nor use one made for another place, and say nothing about it.
+     */
+    @Test
+    void aReadOnlyInstallWorksForAnUnprivilegedUser() throws Exception {
+        Assumptions.assumeTrue("0".equals(run(List.of("id", "-u"), Map.of(), 10).out.strip()), "needs root to become another user");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser")), "needs runuser");
+        // Others may pass through the test's folders to the distribution, as to /opt/kiam-ms.
+        for (Path p = home; p != null && p.startsWith(dir.getParent()); p = p.getParent()) {
+            run(List.of("chmod", "o+rx", p.toString()), Map.of(), 10);
+        }
+        Path archive = home.resolve("lib/kiam-ms.jsa");
+        Files.deleteIfExists(archive);
+        Files.deleteIfExists(home.resolve("lib/kiam-ms.jsa.key"));
+
+        Result first = run(List.of("runuser", "-u", "nobody", "--", home.resolve("bin/kiam-ms").toString(), "version"), Map.of(), 60);
+        assertEquals(0, first.exit, first.text());
+        assertTrue(first.out.contains("kiam-ms "), first.text());
+        assertTrue(first.err.isBlank(), "nothing said about the archive: " + first.text());
+        assertFalse(Files.exists(archive), "no archive made in a lib/ the user cannot write");
+
+        // An archive made for another place (a moved installation) is not used, and not remade.
+        assertEquals(0, kiamMs("version").exit); // as root: makes it for this place
+        assertTrue(Files.size(archive) > 0);
+        Files.writeString(home.resolve("lib/kiam-ms.jsa.key"), "/elsewhere 0.0.0\n");
+        java.nio.file.attribute.FileTime made = Files.getLastModifiedTime(archive);
+        Result moved = run(List.of("runuser", "-u", "nobody", "--", home.resolve("bin/kiam-ms").toString(), "version"), Map.of(), 60);
+        assertEquals(0, moved.exit, moved.text());
+        assertTrue(moved.err.isBlank(), moved.text());
+        assertEquals(made, Files.getLastModifiedTime(archive), "the archive of another place is left alone");
     }
 
     private String readmeBlock(String name) throws IOException {
