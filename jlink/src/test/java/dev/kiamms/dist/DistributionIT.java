@@ -47,6 +47,8 @@ class DistributionIT {
     /** A data directory outside the distribution, as an installed service has; null: the distribution's data/. */
     private Path data;
     private final List<Process> started = new ArrayList<>();
+    /** KIAMMS_JAVA_OPTS for the appliance's JVM, as the launcher documents; null: none. */
+    private String javaOpts;
 
     @BeforeEach
     void unpack() throws Exception {
@@ -329,6 +331,54 @@ class DistributionIT {
     }
 
     /**
+     * Mail over TLS from the jlink image itself, to an SMTPS server whose only key is an EC one:
+     * only ECDHE-ECDSA suites can be agreed, which the image has only with jdk.crypto.ec (a JDK 17
+     * image without it would fail here, while the tests on the build's full JDK would pass).
+     */
+    @Test
+    void theImageMailsOverTlsWithAnEcCertificate() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl makes the test certificate");
+        Path key = dir.resolve("smtp.key");
+        Path cert = dir.resolve("smtp.pem");
+        Path p12 = dir.resolve("smtp.p12");
+        char[] password = "changeit".toCharArray();
+        assertEquals(0, run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"), Map.of(), 30).exit);
+        assertEquals(0, run(List.of("openssl", "pkcs12", "-export", "-inkey", key.toString(), "-in", cert.toString(),
+                "-out", p12.toString(), "-passout", "pass:changeit"), Map.of(), 30).exit);
+        java.security.KeyStore serverKeys = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(p12)) {
+            serverKeys.load(in, password);
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(serverKeys, password);
+        javax.net.ssl.SSLContext serverTls = javax.net.ssl.SSLContext.getInstance("TLS");
+        serverTls.init(kmf.getKeyManagers(), null, null);
+        // The image's JVM trusts this certificate through the standard trust-store properties.
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(cert)) {
+            trust.setCertificateEntry("smtp", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        Path trustFile = dir.resolve("trust.p12");
+        try (var out = Files.newOutputStream(trustFile)) {
+            trust.store(out, password);
+        }
+        try (dev.kiamms.mail.delivery.ScriptedSmtpServer smtps = new dev.kiamms.mail.delivery.ScriptedSmtpServer(serverTls)) {
+            Files.writeString(config, Files.readString(config) + "mail:\n  mtas:\n    - name: tls\n      host: 127.0.0.1\n      port: "
+                    + smtps.port() + "\n      ssl: true\n      sender: noreply@example.com\n");
+            javaOpts = "-Djavax.net.ssl.trustStore=" + trustFile + " -Djavax.net.ssl.trustStorePassword=changeit"
+                    + " -Djavax.net.ssl.trustStoreType=PKCS12";
+            start();
+            Result mail = kiamMs("send-test", "verify-email", "--to", "someone@example.com", "--config", config.toString());
+            assertEquals(0, mail.exit, mail.text());
+            assertEquals(1, smtps.accepted().size(), "the SMTPS server took the mail: " + mail.text());
+            assertTrue(smtps.tlsSessions() >= 1, "over TLS");
+        }
+    }
+
+    /**
      * The service user's case: the distribution belongs to root and its lib/ is read-only for the
      * user who runs the commands. The launcher must neither try to make its class-data archive
      * there nor use one made for another place, and say nothing about it.
@@ -393,6 +443,9 @@ class DistributionIT {
         }
         ProcessBuilder pb = new ProcessBuilder(cmd);
         restrictEnvironment(pb.environment());
+        if (javaOpts != null) {
+            pb.environment().put("KIAMMS_JAVA_OPTS", javaOpts);
+        }
         pb.redirectError(dir.resolve("start-" + started.size() + ".err").toFile());
         Process p = pb.start();
         started.add(p);

@@ -61,7 +61,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     /** With {@code implicitTls}: SMTPS, TLS from the first byte. */
-    ScriptedSmtpServer(SSLContext implicitTls) throws IOException {
+    public ScriptedSmtpServer(SSLContext implicitTls) throws IOException {
         this.implicitTls = implicitTls;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::acceptLoop, "scripted-smtp-accept-" + server.getLocalPort());
@@ -77,7 +77,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return sessions.get();
     }
 
-    int tlsSessions() {
+    public int tlsSessions() {
         return tlsSessions.get();
     }
 
