@@ -73,6 +73,12 @@ class AmbiguousAuditTest {
             }
             assertEquals(1, smtp.commands().stream().filter(c -> c.equals("DATA")).count(), "one DATA: " + smtp.commands());
 
+            // A replay is a person's decision about named letters: without a name (or --all) it is refused.
+            assertEquals(2, KiamMs.run("dead-letters", "replay", "--config", config.toString(),
+                    "--data", instance.paths.dataDir().toString()));
+            assertEquals(1, store.count(), "the refused replay left the letter alone");
+            assertEquals(1, smtp.commands().stream().filter(c -> c.equals("DATA")).count(), "and sent nothing");
+
             // A person who knows it did not arrive replays it; the server answers properly now.
             smtp.endReply = "250 2.0.0 Ok: queued";
             assertEquals(0, KiamMs.run("dead-letters", "replay", letter.id(), "--config", config.toString(),
