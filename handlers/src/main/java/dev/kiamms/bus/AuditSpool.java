@@ -99,10 +99,6 @@ public final class AuditSpool implements AutoCloseable {
         return lastProblem;
     }
 
-    public Path dir() {
-        return dir;
-    }
-
     private void onAudit(Message msg) {
         if (msg.hasHeaders() && msg.getHeaders().containsKey(SPOOLED_HEADER)) {
             return; // our own move into the stream

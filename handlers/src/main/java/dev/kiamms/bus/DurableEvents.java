@@ -110,7 +110,6 @@ public final class DurableEvents implements AutoCloseable {
     private final java.util.Set<String> inHand = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder possiblyDelivered = new LongAdder();
-    private final LongAdder resumed = new LongAdder();
     private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newScheduledThreadPool(2, r -> {
         Thread t = new Thread(r, "kiam-ms-durable");
         t.setDaemon(true);
@@ -228,7 +227,6 @@ public final class DurableEvents implements AutoCloseable {
                     start(reader);
                 }
             }
-            resumed.increment();
             unavailable = null;
             LOG.info(() -> "durable consumers resumed (" + why + ")");
         } catch (IOException | JetStreamApiException | RuntimeException e) {
@@ -310,11 +308,6 @@ public final class DurableEvents implements AutoCloseable {
     /** Messages kept as dead letters because an earlier attempt may have mailed them. */
     public long possiblyDelivered() {
         return possiblyDelivered.sum();
-    }
-
-    /** How often the consumers were read afresh (after a broker restart or a stall). */
-    public long resumed() {
-        return resumed.sum();
     }
 
     /** What the watcher saw last, without asking the broker: cheap enough for every health request. */
