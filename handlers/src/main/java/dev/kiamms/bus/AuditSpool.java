@@ -1,6 +1,7 @@
 package dev.kiamms.bus;
 
 import dev.kiamms.files.OwnerOnlyFiles;
+import dev.kiamms.pipeline.MicroClock;
 import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.Subjects;
 
@@ -106,7 +107,7 @@ public final class AuditSpool implements AutoCloseable {
         String reqid = codec.peekReqid(msg.getData());
         Instant now = Instant.now();
         Entry entry = new Entry(msg.getSubject(), reqid, now.toString(), new String(msg.getData(), StandardCharsets.UTF_8));
-        String name = String.format("%019d-%s.json", now.toEpochMilli() * 1_000_000L + now.getNano() % 1_000_000L, safe(reqid));
+        String name = String.format("%019d-%s.json", now.toEpochMilli() * 1_000_000L + now.getNano() % 1_000_000L, DeadLetters.safe(reqid));
         try {
             OwnerOnlyFiles.writeDurably(dir.resolve(name), JSON.writeValueAsBytes(entry));
         } catch (IOException e) {
@@ -192,20 +193,14 @@ public final class AuditSpool implements AutoCloseable {
         if (!(tree instanceof ObjectNode envelope)) {
             return null;
         }
-        long nowMicros = Instant.now().toEpochMilli() * 1000L;
-        envelope.put("time", nowMicros);
         try {
-            return JSON.writeValueAsBytes(envelope);
+            return DeadLetters.withNewTime(envelope, MicroClock.system().nowMicros());
         } catch (IOException e) {
             return null;
         }
     }
 
     private static final JetStreamOptions QUICK = JetStreamOptions.builder().requestTimeout(Duration.ofSeconds(2)).build();
-
-    private static String safe(String s) {
-        return s == null || s.isBlank() ? "no-reqid" : s.replaceAll("[^A-Za-z0-9_.-]", "_");
-    }
 
     @Override
     public synchronized void close() {

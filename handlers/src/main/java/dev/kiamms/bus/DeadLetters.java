@@ -97,12 +97,18 @@ public final class DeadLetters {
         if (!(letter.envelope() instanceof ObjectNode original)) {
             throw new IOException("dead letter " + letter.id() + " holds no JSON envelope and cannot be replayed");
         }
-        ObjectNode copy = original.deepCopy();
+        return withNewTime(original, nowMicros);
+    }
+
+    /** A copy of the envelope with {@code time} set anew; reqid and payload unchanged. */
+    static byte[] withNewTime(ObjectNode envelope, long nowMicros) throws IOException {
+        ObjectNode copy = envelope.deepCopy();
         copy.put("time", nowMicros);
         return JSON.writeValueAsBytes(copy);
     }
 
-    private static String safe(String s) {
+    /** A reqid as a file-name part: letters, digits and {@code _.-} only. */
+    static String safe(String s) {
         return s == null || s.isBlank() ? "no-reqid" : s.replaceAll("[^A-Za-z0-9_.-]", "_");
     }
 }
