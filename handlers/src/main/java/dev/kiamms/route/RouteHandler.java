@@ -1,0 +1,209 @@
+package dev.kiamms.route;
+
+import dev.kiamms.bus.DeliveryLedger;
+import dev.kiamms.channel.Channel;
+import dev.kiamms.channel.Outgoing;
+import dev.kiamms.channel.SendOutcome;
+import dev.kiamms.mail.MailAddresses;
+import dev.kiamms.pipeline.ActionException;
+import dev.kiamms.pipeline.EventHandler;
+import dev.kiamms.pipeline.MessageContext;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * Sends one route's events through each of its channels. With a {@link DeliveryLedger}, every
+ * channel's send (and, for a channel that sends per recipient, every recipient's) is recorded
+ * apart, so that after a failure of one channel the retry does not send again what the others
+ * delivered. A failure that a retry may mend makes the event retried; a missing recipient, a 4xx
+ * or a send that may have gone out makes it final (a dead letter naming the reason).
+ */
+public final class RouteHandler implements EventHandler<JsonNode> {
+
+    private static final Logger LOG = Logger.getLogger("kiamms.route");
+    private static final Duration LEDGER_PATIENCE = Duration.ofSeconds(30);
+
+    private final Route route;
+    private final List<Channel> channels;
+    private final DeliveryLedger ledger;
+    private final ObjectMapper json = new ObjectMapper();
+
+    /**
+     * @param channels the route's channels, in its order
+     * @param ledger   where each channel's sends are recorded; null: none (a retry then sends through every channel again)
+     */
+    public RouteHandler(Route route, List<Channel> channels, DeliveryLedger ledger) {
+        this.route = route;
+        this.channels = List.copyOf(channels);
+        this.ledger = ledger;
+    }
+
+    public Route route() {
+        return route;
+    }
+
+    @Override
+    public String subject() {
+        return route.subject();
+    }
+
+    @Override
+    public Class<JsonNode> payloadType() {
+        return JsonNode.class;
+    }
+
+    @Override
+    public boolean blocking() {
+        return true;
+    }
+
+    @Override
+    public void handle(JsonNode payload, MessageContext context) throws ActionException {
+        String reqid = context.reqid();
+        if (payload == null || !payload.isObject()) {
+            throw new ActionException("route " + route.key() + ": the payload is not a JSON object; nothing sent", false);
+        }
+        Map<String, Object> data;
+        try {
+            data = templateData(payload);
+        } catch (IllegalArgumentException e) {
+            throw new ActionException("route " + route.key() + ": " + e.getMessage() + "; nothing sent", false);
+        }
+        String title = payload.path("subject").isTextual() ? payload.get("subject").asText() : route.title();
+        String locale = payload.path("locale").isTextual() ? payload.get("locale").asText() : null;
+        List<String> finals = new ArrayList<>();
+        List<String> retries = new ArrayList<>();
+        for (Channel channel : channels) {
+            List<String> to = recipients(payload, route.recipientFields(channel.name()));
+            if (channel.needsRecipients() && to.isEmpty()) {
+                String why = channel.name() + ": the payload has no recipient in field(s) " + route.recipientFields(channel.name());
+                LOG.warning(() -> context.subject() + " reqid=" + reqid + " route " + route.key() + " " + why);
+                finals.add(why);
+                continue;
+            }
+            Outgoing base = new Outgoing(reqid, route.key(), context.subject(), route.template(), locale, title, to, data, payload);
+            if (channel.sendsPerRecipient()) {
+                for (int i = 0; i < to.size(); i++) {
+                    Outgoing one = new Outgoing(reqid, route.key(), context.subject(), route.template(), locale, title,
+                            List.of(to.get(i)), data, payload);
+                    send(channel, one, channel.name() + "#" + i, finals, retries);
+                }
+            } else {
+                send(channel, base, channel.name(), finals, retries);
+            }
+        }
+        if (!finals.isEmpty()) {
+            List<String> all = new ArrayList<>(finals);
+            all.addAll(retries);
+            throw new ActionException("route " + route.key() + ": " + String.join("; ", all), false);
+        }
+        if (!retries.isEmpty()) {
+            throw new ActionException("route " + route.key() + ": " + String.join("; ", retries), true);
+        }
+    }
+
+    /** Sends through one channel unless its record says it was delivered before, and records how it went. */
+    private void send(Channel channel, Outgoing o, String part, List<String> finals, List<String> retries) {
+        String recordSubject = o.subject() + "#" + part;
+        DeliveryLedger.Claim.Fresh claim = null;
+        if (ledger != null) {
+            DeliveryLedger.Claim c = ledger.claim(recordSubject, o.reqid());
+            if (c instanceof DeliveryLedger.Claim.MaybeDelivered) {
+                // Only a person's replay of the event gets here (the event's own record guards the rest): they asked to send it again.
+                try {
+                    ledger.forget(recordSubject, o.reqid());
+                    c = ledger.claim(recordSubject, o.reqid());
+                } catch (Exception e) {
+                    c = new DeliveryLedger.Claim.Unavailable(String.valueOf(e.getMessage()));
+                }
+            }
+            if (c instanceof DeliveryLedger.Claim.AlreadyDelivered done) {
+                LOG.info(() -> o.subject() + " reqid=" + o.reqid() + " " + part + " delivered before (" + done.since() + "); not sent again");
+                return;
+            }
+            if (c instanceof DeliveryLedger.Claim.Unavailable u) {
+                retries.add(part + ": its delivery record cannot be written now (" + u.reason() + ")");
+                return;
+            }
+            if (c instanceof DeliveryLedger.Claim.Fresh fresh) {
+                claim = fresh;
+            } else {
+                retries.add(part + ": its delivery record is held by another send; trying again later");
+                return;
+            }
+        }
+        SendOutcome outcome = channel.send(o);
+        if (outcome instanceof SendOutcome.Delivered d) {
+            if (claim != null) {
+                ledger.delivered(claim, LEDGER_PATIENCE);
+            }
+            LOG.info(() -> o.subject() + " reqid=" + o.reqid() + " " + part + " delivered via " + d.endpoint());
+        } else if (outcome instanceof SendOutcome.RetryLater r) {
+            release(claim);
+            LOG.warning(() -> o.subject() + " reqid=" + o.reqid() + " " + part + " not delivered, to retry: " + r.reason());
+            retries.add(part + ": " + r.reason());
+        } else if (outcome instanceof SendOutcome.Failed f) {
+            if (!f.maybeSent()) {
+                release(claim); // nothing went out: a person's replay may send it
+            }
+            LOG.warning(() -> o.subject() + " reqid=" + o.reqid() + " " + part + " failed for good: " + f.reason());
+            finals.add(part + ": " + f.reason());
+        }
+    }
+
+    private void release(DeliveryLedger.Claim.Fresh claim) {
+        if (claim != null) {
+            ledger.release(claim, LEDGER_PATIENCE);
+        }
+    }
+
+    /**
+     * The template's values: the payload's fields as they are, and for a payload with
+     * {@code httpurl} (KrossIAM's address) that URL checked and without a trailing slash, and
+     * {@code identity_url}, the page where a user manages their addresses.
+     */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> templateData(JsonNode payload) {
+        Map<String, Object> data = new HashMap<>();
+        json.convertValue(payload, Map.class).forEach((k, v) -> {
+            if (v != null) {
+                data.put(String.valueOf(k), v);
+            }
+        });
+        if (payload.hasNonNull("httpurl")) {
+            String httpurl = MailAddresses.absoluteWebUrl("httpurl", payload.get("httpurl").asText()).toString().replaceAll("/+$", "");
+            data.put("httpurl", httpurl);
+            data.put("identity_url", httpurl + "/account/identity");
+        }
+        return data;
+    }
+
+    /** The values of the named fields, each a string or a list of strings; blank ones left out. */
+    private static List<String> recipients(JsonNode payload, List<String> fields) {
+        List<String> out = new ArrayList<>();
+        for (String field : fields) {
+            JsonNode v = payload.get(field);
+            if (v == null) {
+                continue;
+            }
+            if (v.isArray()) {
+                v.forEach(e -> {
+                    if (e.isValueNode() && !e.asText().isBlank()) {
+                        out.add(e.asText());
+                    }
+                });
+            } else if (v.isValueNode() && !v.isNull() && !v.asText().isBlank()) {
+                out.add(v.asText());
+            }
+        }
+        return out;
+    }
+}
