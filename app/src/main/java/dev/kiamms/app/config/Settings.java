@@ -18,7 +18,9 @@ public record Settings(
         ServiceSettings service,
         MailSettings mail,
         GeoIpSettings geoip,
-        HealthSettings health) {
+        HealthSettings health,
+        RouteSettings routes,
+        ChannelSettings channels) {
 
     public Settings {
         debug = debug != null && debug;
@@ -29,10 +31,12 @@ public record Settings(
         mail = mail != null ? mail : new MailSettings(null, null, null, null, null);
         geoip = geoip != null ? geoip : new GeoIpSettings(null, null, null, null, null, null);
         health = health != null ? health : new HealthSettings(null);
+        routes = routes != null ? routes : RouteSettings.none();
+        channels = channels != null ? channels : new ChannelSettings(null, null);
     }
 
     public static Settings defaults() {
-        return new Settings(null, null, null, null, null, null, null, null);
+        return new Settings(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** {@code log.path} is a folder (as in the reference server); empty means {@code <data>/logs}. */
