@@ -55,7 +55,7 @@ public final class SmsChannel implements Channel {
                 throw new IllegalArgumentException("the SMS gateway url must be an absolute http:// or https:// URL");
             }
             format = format == null ? BodyFormat.FORM : format;
-            body = body == null ? Map.of() : Map.copyOf(new LinkedHashMap<>(body));
+            body = body == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(body));
             headers = headers == null ? Map.of() : Map.copyOf(headers);
             user = user == null ? "" : user;
             password = password == null ? "" : password;
@@ -83,8 +83,8 @@ public final class SmsChannel implements Channel {
         this.config = config;
         this.templates = templates;
         Mustache.Compiler compiler = Mustache.compiler().escapeHTML(false).defaultValue("");
-        // In a fixed order, so the gateway sees its fields as configured.
-        new java.util.TreeMap<>(config.body()).forEach((name, source) -> fields.put(name, compiler.compile(source)));
+        // In the configured order: some gateways read the fields positionally.
+        config.body().forEach((name, source) -> fields.put(name, compiler.compile(source)));
         this.http = HttpClient.newBuilder().connectTimeout(config.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }

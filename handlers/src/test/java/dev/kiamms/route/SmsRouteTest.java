@@ -80,6 +80,7 @@ class SmsRouteTest {
             CapturingHttpServer.Request first = gateway.requests().get(0);
             System.out.println("form body: " + first.body());
             assertEquals("application/x-www-form-urlencoded", first.header("Content-Type"));
+            assertTrue(first.body().startsWith("To=%2B441234567890&From="), "fields in the configured order: " + first.body());
             Map<String, String> fields = form(first.body());
             assertEquals("+441234567890", fields.get("To"));
             assertEquals(TEXT, fields.get("Body"));
