@@ -11,11 +11,13 @@ import dev.kiamms.pipeline.MessageContext;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Logger;
 
@@ -66,11 +68,13 @@ public final class RouteHandler implements EventHandler<JsonNode> {
     }
 
     @Override
-    public void handle(JsonNode payload, MessageContext context) throws ActionException {
+    public void handle(JsonNode sent, MessageContext context) throws ActionException {
         String reqid = context.reqid();
-        if (payload == null || !payload.isObject()) {
+        if (sent == null || !sent.isObject()) {
             throw new ActionException("route " + route.key() + ": the payload is not a JSON object; nothing sent", false);
         }
+        // KrossIAM's own server matches payload keys in any case (MAILTO is mailto): so do routes and templates.
+        ObjectNode payload = lowerCaseKeys((ObjectNode) sent);
         Map<String, Object> data;
         try {
             data = templateData(payload);
@@ -89,11 +93,11 @@ public final class RouteHandler implements EventHandler<JsonNode> {
                 finals.add(why);
                 continue;
             }
-            Outgoing base = new Outgoing(reqid, route.key(), context.subject(), route.template(), locale, title, to, data, payload);
+            Outgoing base = new Outgoing(reqid, route.key(), context.subject(), route.template(), locale, title, to, data, sent);
             if (channel.sendsPerRecipient()) {
                 for (int i = 0; i < to.size(); i++) {
                     Outgoing one = new Outgoing(reqid, route.key(), context.subject(), route.template(), locale, title,
-                            List.of(to.get(i)), data, payload);
+                            List.of(to.get(i)), data, sent);
                     send(channel, one, channel.name() + "#" + i, finals, retries);
                 }
             } else {
@@ -186,11 +190,23 @@ public final class RouteHandler implements EventHandler<JsonNode> {
         return data;
     }
 
+    /** A copy whose top-level keys are lower case; of keys differing only in case, the first stays. */
+    private ObjectNode lowerCaseKeys(ObjectNode sent) {
+        ObjectNode out = json.createObjectNode();
+        sent.fields().forEachRemaining(e -> {
+            String key = e.getKey().toLowerCase(Locale.ROOT);
+            if (!out.has(key)) {
+                out.set(key, e.getValue());
+            }
+        });
+        return out;
+    }
+
     /** The values of the named fields, each a string or a list of strings; blank ones left out. */
     private static List<String> recipients(JsonNode payload, List<String> fields) {
         List<String> out = new ArrayList<>();
         for (String field : fields) {
-            JsonNode v = payload.get(field);
+            JsonNode v = payload.get(field.toLowerCase(Locale.ROOT));
             if (v == null) {
                 continue;
             }

@@ -74,7 +74,8 @@ class SmsRouteTest {
             body.put("Body", "{{text}}");
             EventHandler<JsonNode> h = handler(new SmsChannel.Config("POST", gateway.url("/2010-04-01/Accounts/AC123/Messages.json"),
                     SmsChannel.BodyFormat.FORM, body, Map.of(), "AC123", PASSWORD, "", Duration.ofSeconds(5)));
-            handle(h, "{\"userid\":\"alice\",\"ip\":\"81.2.69.142\",\"phone\":\"+441234567890\",\"phones\":[\"+33123456789\"]}");
+            // Keys in any case, as KrossIAM's own server reads them.
+            handle(h, "{\"UserId\":\"alice\",\"ip\":\"81.2.69.142\",\"Phone\":\"+441234567890\",\"PHONES\":[\"+33123456789\"]}");
 
             assertEquals(2, gateway.requests().size(), "one request per phone");
             CapturingHttpServer.Request first = gateway.requests().get(0);
