@@ -69,7 +69,7 @@ public record ChannelSettings(WebhookSettings webhook, SmsSettings sms) {
 
         @Override
         public String toString() {
-            return "WebhookSettings[url=" + url + ", secret hidden, timeout_seconds=" + timeoutSeconds + "]";
+            return "WebhookSettings[url=" + shown(url) + ", secret hidden, timeout_seconds=" + timeoutSeconds + "]";
         }
     }
 
@@ -110,9 +110,15 @@ public record ChannelSettings(WebhookSettings webhook, SmsSettings sms) {
 
         @Override
         public String toString() {
-            return "SmsSettings[" + method + " " + url + ", format=" + format + ", fields=" + (body == null ? "[]" : body.keySet())
+            return "SmsSettings[" + method + " " + shown(url) + ", format=" + format + ", fields=" + (body == null ? "[]" : body.keySet())
                     + ", headers=" + (headers == null ? "[]" : headers.keySet()) + ", credentials hidden]";
         }
+    }
+
+    /** Scheme, host and port only: some services put a token in the path or query. */
+    private static String shown(String url) {
+        URI u = URI.create(url.strip());
+        return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort()) + "/…";
     }
 
     private static void requireTimeout(String key, int seconds) {

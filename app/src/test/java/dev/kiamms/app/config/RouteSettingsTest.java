@@ -86,6 +86,8 @@ class RouteSettingsTest {
         assertEquals(List.of(), new RouteCheck(s.routes(), s.channels()).problems(TEMPLATES));
         String shown = s.toString();
         assertFalse(shown.contains("wh-secret-123") || shown.contains("sms-password-456"), shown);
+        assertFalse(shown.contains("Accounts/AC1"), "URL paths may hold tokens: " + shown);
+        assertTrue(shown.contains("https://api.example.com/"), shown);
     }
 
     @Test
