@@ -31,13 +31,14 @@ public final class BuiltIns {
                 List.of(
                         new EventRegistration(Subjects.audit("accountaddemail"), EventKind.AUDIT, null,
                                 s -> s.service().audits().subscribe(), true,
-                                c -> new AccountAddEmailHandler(() -> c.resources().composer(), () -> c.resources().delivery())),
+                                c -> new AccountAddEmailHandler(() -> c.resources().composer(), () -> c.resources().delivery()),
+                                SendTestAuditAddEmail.class),
                         new EventRegistration(NoticeRecorder.ALL, EventKind.PLAIN, null,
                                 s -> s.service().events().subscribe(), false,
-                                c -> new NoticeRecorder(NoticeRecorder.ALL, c.sink("notices"), MicroClock.system())),
+                                c -> new NoticeRecorder(NoticeRecorder.ALL, c.sink("notices"), MicroClock.system()), null),
                         new EventRegistration(Subjects.LOG, EventKind.DURABLE, DurableEvents.LOG_CONSUMER,
                                 s -> s.service().logs().subscribe(), false,
-                                c -> new LogRecorder(c.sink("krossiam-log")))));
+                                c -> new LogRecorder(c.sink("krossiam-log")), null)));
     }
 
     /** iplocation's {@code engine} is the reference server's key; geoip is the only engine. */

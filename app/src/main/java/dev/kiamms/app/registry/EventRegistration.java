@@ -13,6 +13,7 @@ import java.util.function.Predicate;
  * @param consumer  the durable consumer's name for {@link EventKind#DURABLE}; null otherwise
  * @param enabled   reads the switch in the settings ({@code service.audits.subscribe}, ...)
  * @param needsMail whether the handler sends mail, so templates and MTAs must load while it is switched on
+ * @param sendTest  the picocli command that sends this message as KrossIAM would, or null
  */
 public record EventRegistration(
         String subject,
@@ -20,7 +21,8 @@ public record EventRegistration(
         String consumer,
         Predicate<Settings> enabled,
         boolean needsMail,
-        Function<HandlerContext, EventHandler<?>> handler) {
+        Function<HandlerContext, EventHandler<?>> handler,
+        Class<?> sendTest) {
 
     public EventRegistration {
         if ((kind == EventKind.DURABLE) != (consumer != null)) {

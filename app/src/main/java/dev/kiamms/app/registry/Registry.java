@@ -40,6 +40,14 @@ public record Registry(List<ActionRegistration> actions, List<EventRegistration>
         return new Registry(actions, more);
     }
 
+    /** The {@code kiam-ms send-test} subcommands, actions first, in registration order. */
+    public List<Class<?>> sendTests() {
+        List<Class<?>> out = new ArrayList<>();
+        actions.stream().map(ActionRegistration::sendTest).filter(java.util.Objects::nonNull).forEach(out::add);
+        events.stream().map(EventRegistration::sendTest).filter(java.util.Objects::nonNull).forEach(out::add);
+        return out;
+    }
+
     public Optional<ActionRegistration> action(String key) {
         return actions.stream().filter(a -> a.key().equals(key)).findFirst();
     }

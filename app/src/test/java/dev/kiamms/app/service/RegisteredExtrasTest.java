@@ -75,7 +75,7 @@ class RegisteredExtrasTest {
         Registry registry = BuiltIns.registry()
                 .with(EchoHandler.REGISTRATION)
                 .with(new EventRegistration(TEST_ROUTE, EventKind.AUDIT, null, s -> s.service().audits().subscribe(), false,
-                        c -> route));
+                        c -> route, null));
         TestInstance instance = new TestInstance(dir, "service:\n  actions:\n    echo:\n      prefix: 'echo:'\n"
                 + "mail:\n  template_dir: " + TEMPLATES + "\n");
         appliance = new Appliance(instance.paths, instance.config(), registry);
