@@ -141,7 +141,7 @@ public final class Appliance {
                 credentials = BrokerCredentials.loadOrCreate(paths.credentialsFile());
                 startBroker(credentials, brokerSetup.layout(logDir));
             }
-            connection = brokerSetup.connectSubscribers(credentials, this::onReconnected);
+            connection = brokerSetup.connectSubscribers(credentials, wiring::resumeAfterReconnect);
             List<String> subjects = wiring.subscribe(connection);
             startStatsWriter();
             health = HealthServer.startIfEnabled(settings.health().port(), healthSource).orElse(null);
@@ -247,14 +247,6 @@ public final class Appliance {
         stopWith(KiamMsException.FAILURE);
     }
 
-    /** After a reconnect the broker may be a new process: its pulls for our consumers are gone. */
-    private void onReconnected() {
-        DurableEvents d = wiring.jetStream().durable();
-        if (d != null) {
-            d.resume("reconnected to the broker");
-        }
-    }
-
     /**
      * Reloads the app users (they live in their own file and change even when the configuration
      * is refused) and the configuration; see {@link Reloader}.
@@ -277,33 +269,9 @@ public final class Appliance {
         return reloadAndRecord(List.of()).result();
     }
 
-    /**
-     * Reloads, and leaves the outcome in {@code <data>/run/reload.json}, naming the requests it
-     * answers (from {@link ReloadRequestWatcher}; none for SIGHUP) so that each requester knows
-     * the record is its own.
-     */
+    /** Reloads and records the outcome naming the requests it answers (from {@link ReloadRequestWatcher}), so each knows it. */
     public Recorded reloadAndRecord(List<String> requests) {
-        ReloadResult r = reload();
-        java.util.Map<String, Object> record = new java.util.LinkedHashMap<>();
-        record.put("at", Instant.now().toString());
-        record.put("applied", r.applied());
-        record.put("message", r.message());
-        record.put("brokerUsers", r.brokerUsers().name().toLowerCase(java.util.Locale.ROOT));
-        if (!requests.isEmpty()) {
-            record.put("requests", requests);
-        }
-        byte[] json;
-        try {
-            json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(record);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e); // strings, booleans and a list: cannot happen
-        }
-        try {
-            OwnerOnlyFiles.write(paths.reloadFile(), json);
-        } catch (IOException e) {
-            LOG.warning("cannot write " + paths.reloadFile() + ": " + e.getMessage());
-        }
-        return new Recorded(r, json);
+        return Reloader.record(paths, reload(), requests);
     }
 
     /** Every few seconds the counters go to a file, for 'kiam-ms status' in another process. */

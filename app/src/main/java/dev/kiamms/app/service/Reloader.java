@@ -72,4 +72,28 @@ final class Reloader {
         LOG.info(message);
         return new Appliance.ReloadResult(true, message);
     }
+
+    /** Leaves a reload's outcome in {@code <data>/run/reload.json}, naming the requests it answers. */
+    static Appliance.Recorded record(InstancePaths paths, Appliance.ReloadResult r, List<String> requests) {
+        java.util.Map<String, Object> record = new java.util.LinkedHashMap<>();
+        record.put("at", java.time.Instant.now().toString());
+        record.put("applied", r.applied());
+        record.put("message", r.message());
+        record.put("brokerUsers", r.brokerUsers().name().toLowerCase(java.util.Locale.ROOT));
+        if (!requests.isEmpty()) {
+            record.put("requests", requests);
+        }
+        byte[] json;
+        try {
+            json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(record);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e); // strings, booleans and a list: cannot happen
+        }
+        try {
+            dev.kiamms.files.OwnerOnlyFiles.write(paths.reloadFile(), json);
+        } catch (IOException e) {
+            LOG.warning("cannot write " + paths.reloadFile() + ": " + e.getMessage());
+        }
+        return new Appliance.Recorded(r, json);
+    }
 }

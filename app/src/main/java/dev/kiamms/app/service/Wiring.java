@@ -223,6 +223,14 @@ final class Wiring implements HandlerContext {
         scheduler.schedule(() -> attachLater(pipeline, codec, consumers), 2, TimeUnit.SECONDS);
     }
 
+    /** After a reconnect the broker may be a new process: its pulls for our consumers are gone. */
+    void resumeAfterReconnect() {
+        DurableEvents d = jetStream.durable();
+        if (d != null) {
+            d.resume("reconnected to the broker");
+        }
+    }
+
     /** Answers exactly the actions {@code next} switches on. @return the subjects answered and consumed now */
     synchronized List<String> updateActions(Settings next) {
         List<String> subjects = bus.updateActions(enabledActions(next));
