@@ -13,7 +13,9 @@ import dev.kiamms.protocol.Subjects;
 import dev.kiamms.sink.LogRecorder;
 import dev.kiamms.sink.NoticeRecorder;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** The actions and events kiam-ms answers out of the box, one registration each. */
 public final class BuiltIns {
@@ -42,13 +44,12 @@ public final class BuiltIns {
     }
 
     /** iplocation's {@code engine} is the reference server's key; geoip is the only engine. */
-    private static List<String> engineCheck(Settings.ActionSettings section) {
-        List<String> problems = new java.util.ArrayList<>();
-        section.options().keySet().stream().filter(k -> !k.equals("engine"))
-                .forEach(k -> problems.add("unknown key '" + k + "' (known keys here: engine, subscribe); fix the spelling or remove it"));
+    private static List<ActionRegistration.OptionProblem> engineCheck(Settings.ActionSettings section) {
+        List<ActionRegistration.OptionProblem> problems = new ArrayList<>(ActionRegistration.unknownOptions(section, Set.of("engine")));
         String engine = section.option("engine", "geoip");
         if (!engine.equals("geoip")) {
-            problems.add("engine '" + engine + "' is not supported; the only engine is geoip");
+            problems.add(new ActionRegistration.OptionProblem("engine",
+                    "engine '" + engine + "' is not supported; the only engine is geoip"));
         }
         return problems;
     }

@@ -21,8 +21,11 @@ public record Registry(List<ActionRegistration> actions, List<EventRegistration>
     public Registry {
         actions = List.copyOf(actions);
         events = List.copyOf(events);
-        if (actions.stream().map(ActionRegistration::key).distinct().count() != actions.size()) {
-            throw new IllegalArgumentException("an action key is registered twice");
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        for (ActionRegistration a : actions) {
+            if (!keys.add(a.key())) {
+                throw new IllegalArgumentException("action " + a.key() + " is registered twice");
+            }
         }
     }
 
@@ -82,8 +85,8 @@ public record Registry(List<ActionRegistration> actions, List<EventRegistration>
                         + String.join(", ", actions.stream().map(ActionRegistration::key).toList()) + "); fix the spelling or remove it"));
                 continue;
             }
-            for (String problem : action.get().check().apply(s.service().action(written.getKey()))) {
-                out.add(new Problem(key, key + ": " + problem));
+            for (ActionRegistration.OptionProblem problem : action.get().check().apply(s.service().action(written.getKey()))) {
+                out.add(new Problem(key + "." + problem.option(), key + "." + problem.option() + ": " + problem.message()));
             }
         }
         return out;

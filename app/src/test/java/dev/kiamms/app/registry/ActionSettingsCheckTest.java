@@ -59,13 +59,13 @@ class ActionSettingsCheckTest {
     void anUnknownEngineIsRefusedAtItsLineAndOnlyIplocationHasAnEngine() throws IOException {
         List<String> engine = problems("debug: false\nservice:\n  actions:\n    ip_location:\n      engine: ip2location\n");
         assertEquals(1, engine.size());
-        assertTrue(engine.get(0).contains(" line 4: ") && engine.get(0).contains("ip2location") && engine.get(0).contains("geoip"),
-                engine.get(0));
+        assertTrue(engine.get(0).contains(" line 5: service.actions.ip_location.engine: ") && engine.get(0).contains("ip2location")
+                && engine.get(0).contains("geoip"), engine.get(0));
 
         assertEquals(List.of(), problems("service:\n  actions:\n    send_verify_email:\n      subscribe: true\n"),
                 "sendverifyemail needs no engine");
         List<String> stray = problems("service:\n  actions:\n    sendverifyemail:\n      engine: geoip\n");
-        assertTrue(stray.size() == 1 && stray.get(0).contains("line 3") && stray.get(0).contains("'engine'"), stray.toString());
+        assertTrue(stray.size() == 1 && stray.get(0).contains("line 4") && stray.get(0).contains("'engine'"), stray.toString());
     }
 
     @Test

@@ -5,7 +5,6 @@ import dev.kiamms.app.registry.HandlerContext;
 import dev.kiamms.pipeline.ActionHandler;
 import dev.kiamms.pipeline.MessageContext;
 
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,8 +19,7 @@ final class EchoHandler implements ActionHandler<EchoHandler.Request> {
     }
 
     static final ActionRegistration REGISTRATION = new ActionRegistration("echo", false, EchoHandler::new,
-            section -> section.options().keySet().stream().filter(k -> !k.equals("prefix"))
-                    .map(k -> "unknown key '" + k + "' (known keys here: prefix, subscribe)").toList(), null);
+            section -> ActionRegistration.unknownOptions(section, java.util.Set.of("prefix")), null);
 
     private final HandlerContext context;
 
