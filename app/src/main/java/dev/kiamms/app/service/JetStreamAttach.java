@@ -5,6 +5,7 @@ import dev.kiamms.bus.DeadLetters;
 import dev.kiamms.bus.DeliveryLedger;
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.pipeline.EventPipeline;
+import dev.kiamms.pipeline.EventTarget;
 import dev.kiamms.protocol.EnvelopeCodec;
 
 import io.nats.client.Connection;
@@ -39,7 +40,7 @@ final class JetStreamAttach {
     private static final int STREAM_NOT_FOUND = 10059;
 
     /** One durable consumer to start: its name, filter subject, whether through the ledger, and where its messages go. */
-    record Consumer(String name, String filterSubject, boolean exactlyOnce, dev.kiamms.pipeline.EventTarget target) {
+    record Consumer(String name, String filterSubject, boolean exactlyOnce, EventTarget target) {
     }
 
     private final InstancePaths paths;
