@@ -43,10 +43,17 @@ public final class KiamMs {
         System.exit(run(args));
     }
 
+    /** The whole command tree: the annotated commands, and a send-test per registered action or event. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new KiamMs());
+        SendTestCommand.addSubcommands(cli.getSubcommands().get("send-test"), dev.kiamms.app.registry.BuiltIns.registry());
+        return cli;
+    }
+
     public static int run(String... args) {
         boolean debug = System.getenv("KIAMMS_DEBUG") != null;
         LogSetup.forCommand(debug);
-        CommandLine cli = new CommandLine(new KiamMs());
+        CommandLine cli = commandLine();
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (e instanceof KiamMsException k) {

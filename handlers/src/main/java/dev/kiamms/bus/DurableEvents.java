@@ -1,6 +1,7 @@
 package dev.kiamms.bus;
 
 import dev.kiamms.pipeline.EventPipeline;
+import dev.kiamms.pipeline.EventTarget;
 import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.Subjects;
 
@@ -72,7 +73,7 @@ public final class DurableEvents implements AutoCloseable {
     }
 
     /** One durable consumer kiam-ms reads: its name, subject, and whether its messages go through the ledger. */
-    private record Reader(String durable, String filterSubject, boolean exactlyOnce) {
+    private record Reader(String durable, String filterSubject, boolean exactlyOnce, EventTarget target) {
     }
 
     /** What the watcher last saw of a consumer, to tell progress from a stall. */
@@ -174,12 +175,13 @@ public final class DurableEvents implements AutoCloseable {
     /**
      * Starts reading one kind of message through the named durable consumer.
      *
+     * @param target      the handlers this consumer's messages go to, bound here once
      * @param exactlyOnce whether each message is recorded in the ledger before and after it is
      *                    handled, so that a crash or a redelivery never handles it twice (audits: mail)
      */
-    public synchronized void consume(String durable, String filterSubject, boolean exactlyOnce)
+    public synchronized void consume(String durable, String filterSubject, boolean exactlyOnce, EventTarget target)
             throws IOException, JetStreamApiException {
-        Reader reader = new Reader(durable, filterSubject, exactlyOnce && ledger != null);
+        Reader reader = new Reader(durable, filterSubject, exactlyOnce && ledger != null, target);
         start(reader);
         readers.add(reader);
         LOG.info(() -> "reading " + filterSubject + " from stream " + STREAM + " as durable consumer " + durable
@@ -419,13 +421,13 @@ public final class DurableEvents implements AutoCloseable {
 
     private void handle(Reader reader, Message msg) {
         if (!reader.exactlyOnce()) {
-            settle(msg, deliver(msg, false), null);
+            settle(msg, deliver(reader, msg, false), null);
             return;
         }
         String subject = msg.getSubject();
         String reqid = codec.peekReqid(msg.getData());
         if (reqid == null || reqid.isBlank()) {
-            settle(msg, deliver(msg, false), null); // refused by the pipeline, with the reason logged
+            settle(msg, deliver(reader, msg, false), null); // refused by the pipeline, with the reason logged
             return;
         }
         String handKey = subject + '/' + reqid;
@@ -436,18 +438,18 @@ public final class DurableEvents implements AutoCloseable {
             return;
         }
         try {
-            claimAndHandle(msg, subject, reqid);
+            claimAndHandle(reader, msg, subject, reqid);
         } finally {
             inHand.remove(handKey);
         }
     }
 
-    private void claimAndHandle(Message msg, String subject, String reqid) {
+    private void claimAndHandle(Reader reader, Message msg, String subject, String reqid) {
         // In place while the ledger cannot be reached: every redelivery would count as an attempt,
         // and the message stays in progress meanwhile.
         DeliveryLedger.Claim claim = ledger.claim(subject, reqid, LEDGER_PATIENCE, () -> stopped);
         if (claim instanceof DeliveryLedger.Claim.Fresh fresh) {
-            settle(msg, deliver(msg, true), fresh);
+            settle(msg, deliver(reader, msg, true), fresh);
         } else if (claim instanceof DeliveryLedger.Claim.AlreadyDelivered done) {
             LOG.info(() -> subject + " reqid=" + reqid + " was handled at " + done.since() + "; not handled again");
             msg.ack();
@@ -478,10 +480,11 @@ public final class DurableEvents implements AutoCloseable {
     }
 
     /** @param deduplicated the ledger vouches that this reqid was not handled before */
-    private EventPipeline.Outcome deliver(Message msg, boolean deduplicated) {
+    private EventPipeline.Outcome deliver(Reader reader, Message msg, boolean deduplicated) {
         ZonedDateTime stored = msg.metaData().timestamp();
         long receivedMicros = stored.toEpochSecond() * 1_000_000L + stored.getNano() / 1_000;
-        return pipeline.deliver(msg.getSubject(), msg.getData(), receivedMicros, deduplicated);
+        return pipeline.deliver(reader.target().handlerFor(msg.getSubject()), msg.getSubject(), msg.getData(), receivedMicros,
+                deduplicated);
     }
 
     /** Acknowledges, retries or gives up on a message by its outcome, and completes its ledger record. */

@@ -2,7 +2,9 @@ package dev.kiamms.bus;
 
 import dev.kiamms.pipeline.ActionHandler;
 import dev.kiamms.pipeline.ActionPipeline;
+import dev.kiamms.pipeline.EventHandler;
 import dev.kiamms.pipeline.EventPipeline;
+import dev.kiamms.pipeline.EventTarget;
 import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.Subjects;
 
@@ -74,25 +76,28 @@ public final class MessageBus {
         this.workers.allowCoreThreadTimeOut(true);
     }
 
-    /** @return the subjects subscribed, in order */
-    public synchronized List<String> subscribe(List<ActionHandler<?>> actionHandlers, List<String> eventPatterns) {
-        actionHandlers.forEach(this::subscribeAction);
-        for (String pattern : eventPatterns) {
-            Dispatcher dispatcher = connection.createDispatcher(this::onEvent);
-            dispatcher.subscribe(pattern, queueGroup);
-            eventDispatchers.put(pattern, dispatcher);
+    /** One event subscription: the subject or pattern, and the handlers its messages go to. */
+    public record EventSubscription(String pattern, EventTarget target) {
+        public static EventSubscription of(EventHandler<?> handler) {
+            return new EventSubscription(handler.subject(), EventTarget.of(handler));
         }
+    }
+
+    /** @return the subjects subscribed, in order */
+    public synchronized List<String> subscribe(List<ActionHandler<?>> actionHandlers, List<EventSubscription> eventSubscriptions) {
+        actionHandlers.forEach(this::subscribeAction);
+        subscribeEvents(eventSubscriptions);
         return subscribed();
     }
 
-    /** Subscribes more event patterns in the queue group. @return the subjects subscribed now */
-    public synchronized List<String> subscribeEvents(List<String> eventPatterns) {
-        for (String pattern : eventPatterns) {
-            Dispatcher dispatcher = connection.createDispatcher(this::onEvent);
-            dispatcher.subscribe(pattern, queueGroup);
-            eventDispatchers.put(pattern, dispatcher);
+    /** Subscribes more events in the queue group, each bound to its handlers. @return the subjects subscribed now */
+    public synchronized List<String> subscribeEvents(List<EventSubscription> eventSubscriptions) {
+        for (EventSubscription e : eventSubscriptions) {
+            Dispatcher dispatcher = connection.createDispatcher(msg -> onEvent(e.target(), msg));
+            dispatcher.subscribe(e.pattern(), queueGroup);
+            eventDispatchers.put(e.pattern(), dispatcher);
         }
-        return List.copyOf(eventPatterns);
+        return eventSubscriptions.stream().map(EventSubscription::pattern).toList();
     }
 
     /**
@@ -247,22 +252,23 @@ public final class MessageBus {
         }
     }
 
-    private void onEvent(Message msg) {
-        if (!events.blocking(msg.getSubject())) {
-            deliver(msg);
+    private void onEvent(EventTarget target, Message msg) {
+        EventHandler<?> handler = target.handlerFor(msg.getSubject());
+        if (handler == null || !handler.blocking()) {
+            deliver(handler, msg);
             return;
         }
         try {
-            workers.execute(() -> deliver(msg));
+            workers.execute(() -> deliver(handler, msg));
         } catch (RejectedExecutionException e) {
             LOG.severe(() -> msg.getSubject() + " reqid=" + codec.peekReqid(msg.getData())
                     + " dropped: all workers busy and " + workers.getQueue().size() + " messages waiting");
         }
     }
 
-    private void deliver(Message msg) {
+    private void deliver(EventHandler<?> handler, Message msg) {
         try {
-            events.deliver(msg.getSubject(), msg.getData());
+            events.deliver(handler, msg.getSubject(), msg.getData());
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, msg.getSubject() + " reqid=" + codec.peekReqid(msg.getData())
                     + " failed: " + e.getMessage(), e);

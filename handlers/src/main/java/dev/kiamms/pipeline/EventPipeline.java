@@ -2,16 +2,12 @@ package dev.kiamms.pipeline;
 
 import dev.kiamms.protocol.Subjects;
 
-import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Collectors;
 
 /**
  * The fire-and-forget variant of the pipeline, for audits, notices and log records: intake, then
- * the handler registered for the subject. Nothing is replied, so every message that is not handled
+ * the handler its subscription is bound to. Nothing is replied, so every message that is not handled
  * is logged with its reqid and the reason. An audit whose reqid was handled within the duplicate
  * window is not handled again.
  */
@@ -43,64 +39,42 @@ public final class EventPipeline {
     private final Intake intake;
     private final HandlerStats stats;
     private final RecentRequests recent;
-    private final Map<String, EventHandler<?>> bySubject;
-    /** Handlers for a wildcard subject ({@code kiam.console.notice.>}), in registration order. */
-    private final List<EventHandler<?>> byPattern;
 
-    public EventPipeline(Intake intake, HandlerStats stats, List<EventHandler<?>> handlers) {
-        this(intake, stats, handlers, RecentRequests.disabled());
+    public EventPipeline(Intake intake, HandlerStats stats) {
+        this(intake, stats, RecentRequests.disabled());
     }
 
     /**
-     * @param handlers each for an exact subject or a wildcard one; a message goes to the handler of
-     *                 its exact subject, else to the first wildcard handler that matches it
-     * @param recent   reqids of audits handled lately (notices and logs are not checked: their
-     *                 volume would push the audits out)
+     * @param recent reqids of audits handled lately (notices and logs are not checked: their
+     *               volume would push the audits out)
      */
-    public EventPipeline(Intake intake, HandlerStats stats, List<EventHandler<?>> handlers, RecentRequests recent) {
+    public EventPipeline(Intake intake, HandlerStats stats, RecentRequests recent) {
         this.intake = intake;
         this.stats = stats;
         this.recent = recent;
-        this.bySubject = handlers.stream().filter(h -> !isWildcard(h.subject()))
-                .collect(Collectors.toUnmodifiableMap(EventHandler::subject, Function.identity()));
-        this.byPattern = handlers.stream().filter(h -> isWildcard(h.subject())).toList();
     }
 
-    public boolean handles(String subject) {
-        return handlerFor(subject) != null;
-    }
-
-    /** Whether the handler for this subject waits on I/O (unknown subjects do not). */
-    public boolean blocking(String subject) {
-        EventHandler<?> handler = handlerFor(subject);
-        return handler != null && handler.blocking();
-    }
-
-    public Outcome deliver(String subject, byte[] body) {
-        return deliver(subject, body, intake.clock().nowMicros());
-    }
-
-    /** @param receivedMicros when the broker received the message, see {@link Intake#read(String, byte[], Class, long)} */
-    public Outcome deliver(String subject, byte[] body, long receivedMicros) {
-        return deliver(subject, body, receivedMicros, false);
+    /** @param handler the one its subscription is bound to; null when it has none for this subject */
+    public Outcome deliver(EventHandler<?> handler, String subject, byte[] body) {
+        return deliver(handler, subject, body, intake.clock().nowMicros(), false);
     }
 
     /**
-     * @param deduplicated the caller has made sure by a durable record that this reqid was not
-     *                     handled before (the broker's delivery ledger): the in-memory window is
-     *                     not asked, so that a person's replay of a dead letter is not taken for a repeat
+     * @param receivedMicros when the broker received the message, see {@link Intake#read(String, byte[], Class, long)}
+     * @param deduplicated   the caller has made sure by a durable record that this reqid was not
+     *                       handled before (the broker's delivery ledger): the in-memory window is
+     *                       not asked, so that a person's replay of a dead letter is not taken for a repeat
      */
-    public Outcome deliver(String subject, byte[] body, long receivedMicros, boolean deduplicated) {
-        EventHandler<?> handler = handlerFor(subject);
+    public Outcome deliver(EventHandler<?> handler, String subject, byte[] body, long receivedMicros, boolean deduplicated) {
         if (handler == null) {
             LOG.warning(() -> "no handler for " + subject + "; dropped reqid=" + intake.codec().peekReqid(body));
             stats.refused(subject);
             return new Outcome.Refused("no handler for " + subject);
         }
-        return deliver(handler, subject, body, receivedMicros, deduplicated);
+        return handle(handler, subject, body, receivedMicros, deduplicated);
     }
 
-    private <P> Outcome deliver(EventHandler<P> handler, String subject, byte[] body, long receivedMicros, boolean deduplicated) {
+    private <P> Outcome handle(EventHandler<P> handler, String subject, byte[] body, long receivedMicros, boolean deduplicated) {
         long started = System.nanoTime();
         Intake.Outcome<P> outcome = intake.read(subject, body, handler.payloadType(), receivedMicros);
         if (outcome instanceof Intake.Refused<P> refused) {
@@ -152,42 +126,5 @@ public final class EventPipeline {
             LOG.log(Level.SEVERE, subject + " reqid=" + reqid + " failed: " + e, e);
             return new Outcome.Failed(e.toString(), true);
         }
-    }
-
-    private EventHandler<?> handlerFor(String subject) {
-        EventHandler<?> exact = bySubject.get(subject);
-        if (exact != null) {
-            return exact;
-        }
-        for (EventHandler<?> handler : byPattern) {
-            if (matches(handler.subject(), subject)) {
-                return handler;
-            }
-        }
-        return null;
-    }
-
-    static boolean isWildcard(String subject) {
-        for (String token : subject.split("\\.", -1)) {
-            if (token.equals("*") || token.equals(">")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** NATS subject matching: {@code *} is one token, a final {@code >} one or more. */
-    static boolean matches(String pattern, String subject) {
-        String[] p = pattern.split("\\.", -1);
-        String[] s = subject.split("\\.", -1);
-        for (int i = 0; i < p.length; i++) {
-            if (p[i].equals(">") && i == p.length - 1) {
-                return s.length > i;
-            }
-            if (i >= s.length || !(p[i].equals("*") || p[i].equals(s[i]))) {
-                return false;
-            }
-        }
-        return p.length == s.length;
     }
 }

@@ -80,51 +80,48 @@ class EventPipelineTest {
     }
 
     @Test
-    void anExactSubjectWinsOverAWildcardAndUnknownSubjectsAreRefused() {
-        Handler exact = new Handler(Subjects.NOTICE_PREFIX + "login", true);
-        Handler wildcard = new Handler(NOTICES, false);
-        EventPipeline p = new EventPipeline(intake, stats, List.of(wildcard, exact));
+    void aTargetHandsEachSubjectToItsBoundHandlerAndRefusesTheRest() {
+        Handler login = new Handler(Subjects.NOTICE_PREFIX + "login", true);
+        Handler all = new Handler(NOTICES, false);
+        EventPipeline p = new EventPipeline(intake, stats);
+        EventTarget byLogin = EventTarget.bySubject(Map.of(login.subject(), login));
+        EventTarget toAll = EventTarget.of(all);
 
-        assertTrue(p.handles(Subjects.NOTICE_PREFIX + "login"));
-        assertTrue(p.handles(Subjects.NOTICE_PREFIX + "logout"));
-        assertFalse(p.handles(Subjects.LOG));
-        assertTrue(p.blocking(Subjects.NOTICE_PREFIX + "login"));
-        assertFalse(p.blocking(Subjects.NOTICE_PREFIX + "logout"));
-        assertFalse(p.blocking(Subjects.LOG), "an unknown subject does not block");
+        String logout = Subjects.NOTICE_PREFIX + "logout";
+        assertInstanceOf(EventPipeline.Outcome.Handled.class,
+                p.deliver(byLogin.handlerFor(login.subject()), login.subject(), envelope("r1")));
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(toAll.handlerFor(logout), logout, envelope("r2")));
+        assertEquals(List.of("r1"), login.reqids);
+        assertEquals(List.of("r2"), all.reqids);
+        assertEquals(1, counts(login.subject()).handled());
 
-        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(Subjects.NOTICE_PREFIX + "login", envelope("r1")));
-        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(Subjects.NOTICE_PREFIX + "logout", envelope("r2")));
-        assertEquals(List.of("r1"), exact.reqids);
-        assertEquals(List.of("r2"), wildcard.reqids);
-        assertEquals(1, counts(Subjects.NOTICE_PREFIX + "login").handled());
-
-        assertEquals(new EventPipeline.Outcome.Refused("no handler for " + Subjects.LOG), p.deliver(Subjects.LOG, envelope("r3")));
-        assertEquals(1, counts(Subjects.LOG).refused());
+        assertEquals(new EventPipeline.Outcome.Refused("no handler for " + logout), p.deliver(byLogin.handlerFor(logout), logout, envelope("r3")));
+        assertEquals(1, counts(logout).refused());
     }
 
     @Test
     void eachKindOfFailureBecomesItsOutcomeAndIsCounted() {
         Handler h = new Handler(AUDIT, true);
-        EventPipeline p = new EventPipeline(intake, stats, List.of(h));
+        EventPipeline p = new EventPipeline(intake, stats);
 
-        EventPipeline.Outcome bad = p.deliver(AUDIT, "not json".getBytes(StandardCharsets.UTF_8));
+        EventPipeline.Outcome bad = p.deliver(h, AUDIT, "not json".getBytes(StandardCharsets.UTF_8));
         assertInstanceOf(EventPipeline.Outcome.Refused.class, bad);
         assertEquals(1, counts(AUDIT).refused());
         assertTrue(h.reqids.isEmpty(), "a refused message never reaches the handler");
 
         h.toThrow = new ActionException("the mail may have gone out", false);
-        assertEquals(new EventPipeline.Outcome.Failed("the mail may have gone out", false), p.deliver(AUDIT, envelope("f1")));
+        assertEquals(new EventPipeline.Outcome.Failed("the mail may have gone out", false), p.deliver(h, AUDIT, envelope("f1")));
         h.toThrow = new ActionException("try later");
-        assertEquals(new EventPipeline.Outcome.Failed("try later", true), p.deliver(AUDIT, envelope("f2")));
+        assertEquals(new EventPipeline.Outcome.Failed("try later", true), p.deliver(h, AUDIT, envelope("f2")));
         h.toThrow = new IllegalArgumentException("no valid address");
-        assertEquals(new EventPipeline.Outcome.Refused("no valid address"), p.deliver(AUDIT, envelope("f3")));
+        assertEquals(new EventPipeline.Outcome.Refused("no valid address"), p.deliver(h, AUDIT, envelope("f3")));
         h.toThrow = new IllegalStateException("bug");
-        assertEquals(new EventPipeline.Outcome.Failed("java.lang.IllegalStateException: bug", true), p.deliver(AUDIT, envelope("f4")));
+        assertEquals(new EventPipeline.Outcome.Failed("java.lang.IllegalStateException: bug", true), p.deliver(h, AUDIT, envelope("f4")));
         assertEquals(4, counts(AUDIT).failed());
         assertEquals(0, counts(AUDIT).handled());
 
         h.toThrow = null;
-        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(AUDIT, envelope("ok")));
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(h, AUDIT, envelope("ok")));
         assertEquals(1, counts(AUDIT).handled());
         assertTrue(counts(AUDIT).totalNanos() >= 0);
     }
@@ -134,55 +131,30 @@ class EventPipelineTest {
         Handler audits = new Handler(AUDIT, true);
         Handler notices = new Handler(NOTICES, false);
         RecentRequests recent = new RecentRequests(Duration.ofMinutes(5), 1000);
-        EventPipeline p = new EventPipeline(intake, stats, List.of(audits, notices), recent);
+        EventPipeline p = new EventPipeline(intake, stats, recent);
 
-        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(AUDIT, envelope("a1")));
-        assertEquals(new EventPipeline.Outcome.Duplicate(false), p.deliver(AUDIT, envelope("a1")));
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(audits, AUDIT, envelope("a1")));
+        assertEquals(new EventPipeline.Outcome.Duplicate(false), p.deliver(audits, AUDIT, envelope("a1")));
         assertEquals(List.of("a1"), audits.reqids);
         assertEquals(1, counts(AUDIT).duplicates());
 
         // the durable ledger has decided: not a repeat, even though the window has seen it
-        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(AUDIT, envelope("a1"), micros.get(), true));
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(audits, AUDIT, envelope("a1"), micros.get(), true));
         assertEquals(List.of("a1", "a1"), audits.reqids);
 
         audits.toThrow = new ActionException("try later");
-        p.deliver(AUDIT, envelope("a2"));
+        p.deliver(audits, AUDIT, envelope("a2"));
         audits.toThrow = null;
-        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(AUDIT, envelope("a2")), "a retryable failure is forgotten");
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(audits, AUDIT, envelope("a2")), "a retryable failure is forgotten");
 
         audits.toThrow = new ActionException("may have gone out", false);
-        p.deliver(AUDIT, envelope("a3"));
+        p.deliver(audits, AUDIT, envelope("a3"));
         audits.toThrow = null;
-        assertEquals(new EventPipeline.Outcome.Duplicate(false), p.deliver(AUDIT, envelope("a3")), "a final failure is kept");
+        assertEquals(new EventPipeline.Outcome.Duplicate(false), p.deliver(audits, AUDIT, envelope("a3")), "a final failure is kept");
 
         String notice = Subjects.NOTICE_PREFIX + "login";
-        p.deliver(notice, envelope("n1"));
-        p.deliver(notice, envelope("n1"));
+        p.deliver(notices, notice, envelope("n1"));
+        p.deliver(notices, notice, envelope("n1"));
         assertEquals(List.of("n1", "n1"), notices.reqids, "notices are not checked for repeats");
-    }
-
-    @Test
-    void natsSubjectMatching() {
-        assertTrue(EventPipeline.matches("a.*.c", "a.b.c"));
-        assertFalse(EventPipeline.matches("a.*.c", "a.b"));
-        assertFalse(EventPipeline.matches("a.*.c", "a.b.d"));
-        assertTrue(EventPipeline.matches("a.*", "a.b"));
-        assertFalse(EventPipeline.matches("a.*", "a.b.c"));
-        assertTrue(EventPipeline.matches("a.>", "a.b"));
-        assertTrue(EventPipeline.matches("a.>", "a.b.c"));
-        assertFalse(EventPipeline.matches("a.>", "a"));
-        assertTrue(EventPipeline.matches(">", "a"));
-        assertFalse(EventPipeline.matches("a.>.c", "a.b.c"), "> only at the end is a wildcard");
-        assertTrue(EventPipeline.matches("a.b", "a.b"));
-        assertFalse(EventPipeline.matches("a.b", "a.b.c"));
-        assertFalse(EventPipeline.matches("a.b.c", "a.b"));
-        assertFalse(EventPipeline.matches("a.b", "a.x"));
-
-        assertTrue(EventPipeline.isWildcard("a.*"));
-        assertTrue(EventPipeline.isWildcard("a.>"));
-        assertTrue(EventPipeline.isWildcard("*.b"));
-        assertFalse(EventPipeline.isWildcard("a.b"));
-        assertFalse(EventPipeline.isWildcard("a.b*"));
-        assertFalse(EventPipeline.isWildcard("a.>x"));
     }
 }

@@ -181,17 +181,17 @@ class RecentRequestsWiringTest {
         String subject = Subjects.audit("accountaddemail");
         boolean[] fail = {true};
         RecordingEventHandler<JsonNode> handler = new RecordingEventHandler<>(subject, JsonNode.class, p -> fail[0]);
-        EventPipeline events = new EventPipeline(intake, stats, List.of(handler), recent);
+        EventPipeline events = new EventPipeline(intake, stats, recent);
         String reqid = "00000000000000000000000000000003";
         byte[] body = request(reqid, Map.of("userid", "u"));
 
-        EventPipeline.Outcome failed = events.deliver(subject, body);
+        EventPipeline.Outcome failed = events.deliver(handler, subject, body);
         assertTrue(assertInstanceOf(EventPipeline.Outcome.Failed.class, failed).retryable());
 
         fail[0] = false;
-        assertInstanceOf(EventPipeline.Outcome.Handled.class, events.deliver(subject, body),
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, events.deliver(handler, subject, body),
                 "the redelivery of a failed audit is handled");
-        EventPipeline.Outcome copy = events.deliver(subject, body);
+        EventPipeline.Outcome copy = events.deliver(handler, subject, body);
         assertTrue(!assertInstanceOf(EventPipeline.Outcome.Duplicate.class, copy).running(), "a copy of a handled audit is not");
         assertEquals(2, handler.count(reqid));
         assertEquals(1, stats.snapshot().get(subject).duplicates());

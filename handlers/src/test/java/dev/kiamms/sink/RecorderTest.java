@@ -172,20 +172,21 @@ class RecorderTest {
         HandlerStats stats = new HandlerStats();
         try (JsonLinesFile notices = new JsonLinesFile(dir, "notice", 1 << 20, 3);
              JsonLinesFile logs = new JsonLinesFile(dir, "log", 1 << 20, 3)) {
-            List<EventHandler<?>> handlers = List.of(new NoticeRecorder(NOTICE, notices, clock), new LogRecorder(logs));
-            EventPipeline pipeline = new EventPipeline(intake, stats, handlers);
+            NoticeRecorder noticeRecorder = new NoticeRecorder(NOTICE, notices, clock);
+            LogRecorder logRecorder = new LogRecorder(logs);
+            EventPipeline pipeline = new EventPipeline(intake, stats);
             long sent = clock.nowMicros();
             ObjectNode envelope = JSON.createObjectNode()
                     .put("version", "0.1.1").put("time", sent).put("reqid", REQID);
             envelope.set("payload", json("{'userid': 'alice', 'note': '\\u003cb\\u003e', 'passwd': 'p'}"));
             // deliver's result is not asserted (its type is the pipeline's business): the stats
             // below say what became of each message.
-            pipeline.deliver(NOTICE, JSON.writeValueAsBytes(envelope));
+            pipeline.deliver(noticeRecorder, NOTICE, JSON.writeValueAsBytes(envelope));
             envelope.set("payload", json("'log line'"));
-            pipeline.deliver(Subjects.LOG, JSON.writeValueAsBytes(envelope));
+            pipeline.deliver(logRecorder, Subjects.LOG, JSON.writeValueAsBytes(envelope));
             // A bad envelope is dropped by the intake and never recorded.
             envelope.put("version", "0.2.0");
-            pipeline.deliver(NOTICE, JSON.writeValueAsBytes(envelope));
+            pipeline.deliver(noticeRecorder, NOTICE, JSON.writeValueAsBytes(envelope));
 
             JsonNode notice = lines(notices.path()).get(0);
             assertEquals(1, lines(notices.path()).size());

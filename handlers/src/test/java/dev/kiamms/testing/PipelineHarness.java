@@ -147,14 +147,25 @@ public final class PipelineHarness implements AutoCloseable {
             return start(connection, false);
         }
 
+        /**
+         * Each pattern bound to the handlers given for it: a handler for exactly the message's
+         * subject, else the one registered under the pattern itself.
+         */
+        private List<MessageBus.EventSubscription> eventSubscriptions() {
+            java.util.Map<String, EventHandler<?>> bySubject = new java.util.HashMap<>();
+            events.forEach(h -> bySubject.putIfAbsent(h.subject(), h));
+            return eventPatterns.stream().map(pattern -> new MessageBus.EventSubscription(pattern,
+                    subject -> bySubject.getOrDefault(subject, bySubject.get(pattern)))).toList();
+        }
+
         private PipelineHarness start(Connection connection, boolean owns) throws IOException, InterruptedException {
             EnvelopeCodec codec = new EnvelopeCodec();
             Intake intake = new Intake(codec, validator, clock);
             HandlerStats stats = new HandlerStats();
             ActionPipeline actionPipeline = new ActionPipeline(intake, stats);
-            EventPipeline eventPipeline = new EventPipeline(intake, stats, List.copyOf(events));
+            EventPipeline eventPipeline = new EventPipeline(intake, stats);
             MessageBus bus = new MessageBus(connection, QUEUE_GROUP, actionPipeline, eventPipeline, codec);
-            List<String> subscribed = bus.subscribe(List.copyOf(actions), eventPatterns);
+            List<String> subscribed = bus.subscribe(List.copyOf(actions), eventSubscriptions());
             try {
                 // A flush round trip means the server has registered every SUB: a request sent
                 // next cannot meet "no responders".

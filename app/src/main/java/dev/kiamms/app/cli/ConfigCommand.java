@@ -6,7 +6,10 @@ import dev.kiamms.app.config.KeyLines;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.SecretFiles;
 import dev.kiamms.app.config.Settings;
+import dev.kiamms.app.registry.BuiltIns;
+import dev.kiamms.app.registry.Registry;
 import dev.kiamms.app.service.InstancePaths;
+import dev.kiamms.app.service.Registries;
 import dev.kiamms.app.users.AppUsers;
 import dev.kiamms.app.service.MailSetup;
 import dev.kiamms.iplocation.GeoIpDatabase;
@@ -108,7 +111,9 @@ public final class ConfigCommand {
                     problems.add(at(file, text, "geoip.path") + e.getMessage());
                 }
             }
-            if (s.service().sendsMail()) {
+            Registry registry = BuiltIns.registry();
+            problems.addAll(Registries.problems(registry, config));
+            if (registry.needsMail(s)) {
                 try {
                     MailSetup.templates(paths, config);
                 } catch (KiamMsException e) {

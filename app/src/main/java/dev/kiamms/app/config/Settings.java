@@ -1,9 +1,12 @@
 package dev.kiamms.app.config;
 
 import com.fasterxml.jackson.annotation.JsonAlias;
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The whole configuration, read once from YAML into immutable records; a missing key takes its
@@ -189,21 +192,57 @@ public record Settings(
             Toggle events,
             AuditSettings audits,
             Toggle logs,
-            ActionsSettings actions,
+            Map<String, ActionSettings> actions,
             DedupSettings dedup) {
         public ServiceSettings {
             queueGroup = queueGroup == null || queueGroup.isBlank() ? "kiam-ms" : queueGroup.trim();
             events = events != null ? events : new Toggle(null);
             audits = audits != null ? audits : new AuditSettings(null, null);
             logs = logs != null ? logs : new Toggle(null);
-            actions = actions != null ? actions : new ActionsSettings(null, null);
+            actions = actionsByKey(actions);
             dedup = dedup != null ? dedup : new DedupSettings(null, null);
         }
 
-        /** Whether any switched-on handler sends mail, so templates and MTAs are needed. */
-        public boolean sendsMail() {
-            return actions.sendVerifyEmail().subscribe() || audits.subscribe();
+        /** The settings of one action by its protocol key ({@code iplocation}); an action not written here is switched on. */
+        public ActionSettings action(String key) {
+            return actions.getOrDefault(actionKey(key), ActionSettings.DEFAULT);
         }
+
+        /** The action keys written in the file, by protocol key, each with the spelling used there (for its line). */
+        public Map<String, String> actionSpellings() {
+            return spellings(actions);
+        }
+    }
+
+    /**
+     * {@code service.actions} is keyed by action; the reference server writes {@code ip_location}
+     * where the protocol says {@code iplocation}, so a key is taken without its underscores. Which
+     * keys exist is the registry's business, checked after loading.
+     */
+    private static Map<String, ActionSettings> actionsByKey(Map<String, ActionSettings> written) {
+        Map<String, ActionSettings> out = new LinkedHashMap<>();
+        if (written == null) {
+            return Map.of();
+        }
+        for (Map.Entry<String, ActionSettings> e : written.entrySet()) {
+            ActionSettings value = e.getValue() == null ? ActionSettings.DEFAULT : e.getValue();
+            String key = actionKey(e.getKey());
+            if (out.put(key, value.spelledAs(e.getKey())) != null) {
+                throw new IllegalArgumentException("service.actions." + e.getKey() + " is given twice (also spelled otherwise); keep one");
+            }
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    private static Map<String, String> spellings(Map<String, ActionSettings> actions) {
+        Map<String, String> out = new LinkedHashMap<>();
+        actions.forEach((key, a) -> out.put(key, a.writtenAs() == null ? key : a.writtenAs()));
+        return out;
+    }
+
+    /** The protocol key for a key as written: lower case, without underscores. */
+    public static String actionKey(String written) {
+        return written.trim().replace("_", "").toLowerCase(java.util.Locale.ROOT);
     }
 
     /** How long a handled reqid is remembered so that a repeat is not handled again; 0 turns it off. */
@@ -260,24 +299,40 @@ public record Settings(
         }
     }
 
-    /** Per action; the names are the reference server's, the protocol key without underscores also works. */
-    public record ActionsSettings(
-            @JsonProperty("ip_location") @JsonAlias("iplocation") ActionSettings ipLocation,
-            @JsonProperty("send_verify_email") @JsonAlias("sendverifyemail") ActionSettings sendVerifyEmail) {
-        public ActionsSettings {
-            ipLocation = ipLocation != null ? ipLocation : new ActionSettings(null, null);
-            sendVerifyEmail = sendVerifyEmail != null ? sendVerifyEmail : new ActionSettings(null, null);
-        }
-    }
+    /**
+     * One action's section: {@code subscribe} (default true; false leaves the action to another
+     * application on the bus) and whatever else the action reads for itself, kept as written in
+     * {@code options} and checked by the action's registration (iplocation's {@code engine}).
+     *
+     * @param writtenAs the key as the file spells it, for pointing at its line; null when not from a file
+     */
+    public record ActionSettings(boolean subscribe, Map<String, Object> options, String writtenAs) {
 
-    /** {@code engine} is the reference server's; only {@code geoip} exists. */
-    public record ActionSettings(Boolean subscribe, String engine) {
+        public static final ActionSettings DEFAULT = new ActionSettings(true, Map.of(), null);
+
         public ActionSettings {
-            subscribe = subscribe == null || subscribe;
-            engine = engine == null || engine.isBlank() ? "geoip" : engine.trim();
-            if (!engine.equals("geoip")) {
-                throw new IllegalArgumentException("engine '" + engine + "' is not supported; the only engine is geoip");
+            options = options == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(options));
+        }
+
+        /** Read from YAML: {@code subscribe} is taken out, every other key stays an option. */
+        @JsonCreator
+        static ActionSettings fromYaml(Map<String, Object> section) {
+            Map<String, Object> options = new LinkedHashMap<>(section == null ? Map.of() : section);
+            Object subscribe = options.remove("subscribe");
+            if (subscribe != null && !(subscribe instanceof Boolean)) {
+                throw new IllegalArgumentException("subscribe must be true or false, not " + subscribe);
             }
+            return new ActionSettings(subscribe == null || (Boolean) subscribe, options, null);
+        }
+
+        ActionSettings spelledAs(String key) {
+            return new ActionSettings(subscribe, options, key);
+        }
+
+        /** An option as text, or {@code fallback} when not given. */
+        public String option(String name, String fallback) {
+            Object value = options.get(name);
+            return value == null || value.toString().isBlank() ? fallback : value.toString().trim();
         }
     }
 

@@ -17,10 +17,10 @@ import java.util.logging.Logger;
  * reload, so a message never sees half of an old configuration and half of a new one.
  *
  * @param geoip     {@code null} when geoip.path is empty
- * @param composer  {@code null} when no mail handler is switched on
+ * @param composer  {@code null} when no mail handler is switched on (see {@code Registry.needsMail})
  * @param delivery  {@code null} when no mail handler is switched on
  */
-record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer composer, MailDelivery delivery) {
+public record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer composer, MailDelivery delivery) {
 
     private static final Logger LOG = Logger.getLogger("kiamms.appliance");
 
@@ -28,8 +28,11 @@ record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer composer
         return config.settings();
     }
 
-    /** @throws IOException or KiamMsException with one line naming what is wrong */
-    static Resources load(InstancePaths paths, LoadedConfig config) throws IOException {
+    /**
+     * @param needsMail whether a switched-on handler sends mail: only then are templates and MTAs loaded
+     * @throws IOException or KiamMsException with one line naming what is wrong
+     */
+    static Resources load(InstancePaths paths, LoadedConfig config, boolean needsMail) throws IOException {
         Settings settings = config.settings();
         GeoIpDatabase geoip = null;
         String geoPath = settings.geoip().path();
@@ -41,7 +44,7 @@ record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer composer
             GeoIpDatabase db = geoip;
             LOG.info(() -> "GeoIP database " + db.path() + " (" + db.type() + ", built " + db.buildTime() + ")");
         }
-        if (!settings.service().sendsMail()) {
+        if (!needsMail) {
             return new Resources(config, geoip, null, null);
         }
         try {

@@ -39,7 +39,7 @@ class ConfigLoaderTest {
         assertEquals(4222, s.broker().port());
         assertEquals(8222, s.broker().monitorPort());
         assertTrue(s.broker().embedded());
-        assertTrue(s.service().actions().ipLocation().subscribe());
+        assertTrue(s.service().action("iplocation").subscribe());
         assertEquals("kiam-ms", s.service().queueGroup());
         assertEquals("", s.geoip().path());
         assertFalse(s.debug());
@@ -126,7 +126,7 @@ class ConfigLoaderTest {
         assertEquals("/var/log/mss", s.log().path());
         assertEquals(java.util.List.of("nats://localhost:4222"), s.brokers());
         assertFalse(s.service().audits().subscribe());
-        assertFalse(s.service().actions().sendVerifyEmail().subscribe());
+        assertFalse(s.service().action("sendverifyemail").subscribe());
         assertEquals("[IAM]", s.mail().subjectPrefix());
         assertEquals("backup", s.mail().preferredMta());
         Settings.MtaSettings mta = s.mail().mtas().get(0);
@@ -158,11 +158,5 @@ class ConfigLoaderTest {
         assertEquals("main", s.mail().mtas().get(0).name());
         assertEquals(5, s.service().audits().retry().maxAttempts());
         assertEquals("0.0.0.0:6222", s.broker().cluster().listen());
-    }
-
-    @Test
-    void anUnknownEngineIsRefused() {
-        KiamMsException e = fails("service:\n  actions:\n    ip_location:\n      engine: ip2location\n");
-        assertTrue(e.getMessage().contains("ip2location") && e.getMessage().contains("geoip"), e.getMessage());
     }
 }

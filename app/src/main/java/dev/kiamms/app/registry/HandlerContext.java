@@ -1,0 +1,17 @@
+package dev.kiamms.app.registry;
+
+import dev.kiamms.app.service.Resources;
+import dev.kiamms.sink.JsonLinesFile;
+
+/**
+ * What a registration may use to build its handler: the resources in force now (read per
+ * message, so a reload reaches the handler) and the record files in the log folder.
+ */
+public interface HandlerContext {
+
+    /** The GeoIP database, mail templates and MTAs of the configuration in force at this moment. */
+    Resources resources();
+
+    /** A rotated JSON-lines file {@code <log dir>/<name>.jsonl}, closed when the appliance stops. */
+    JsonLinesFile sink(String name);
+}
