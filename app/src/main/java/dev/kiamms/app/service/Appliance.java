@@ -18,6 +18,7 @@ import dev.kiamms.app.users.AppUsers;
 import dev.kiamms.app.users.BrokerUsers;
 import dev.kiamms.bus.AuditSpool;
 import dev.kiamms.bus.DeadLetters;
+import dev.kiamms.bus.AttemptStream;
 import dev.kiamms.bus.DeliveryLedger;
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.bus.MessageBus;
@@ -28,6 +29,7 @@ import dev.kiamms.mail.AccountAddEmailHandler;
 import dev.kiamms.mail.MailComposer;
 import dev.kiamms.mail.SendVerifyEmailHandler;
 import dev.kiamms.mail.delivery.Attempt;
+import dev.kiamms.mail.delivery.AttemptLogSlot;
 import dev.kiamms.mail.delivery.DeliveryStats;
 import dev.kiamms.mail.delivery.MailDelivery;
 import dev.kiamms.mail.template.MailTemplates;
@@ -104,6 +106,8 @@ public final class Appliance {
     private final HandlerStats stats = new HandlerStats();
     /** What the handlers read per message; replaced whole by {@link #reload}. */
     private final AtomicReference<Resources> resources = new AtomicReference<>();
+    /** Where the mail delivery records its attempts: the broker's attempt stream once JetStream is there. */
+    private final AttemptLogSlot attemptLog = new AttemptLogSlot();
     private final CompletableFuture<Integer> terminated = new CompletableFuture<>();
 
     private InstanceLock lock;
@@ -169,7 +173,7 @@ public final class Appliance {
                             + RunState.read(paths.stateFile()).map(s -> " (pid " + s.pid() + ")").orElse("")
                             + "; stop it first or use another --data directory"));
             ManagedBroker.stopStale(paths.natsPidFile());
-            resources.set(Resources.load(paths, config));
+            resources.set(Resources.load(paths, config, attemptLog));
             Path logDir = OwnerOnlyFiles.directory(logDir());
             if (!b.embedded()) {
                 return startOnExternalBroker(t0);
@@ -461,6 +465,7 @@ public final class Appliance {
         String holder = "kiam-ms pid " + ProcessHandle.current().pid() + " on " + hostName();
         DeliveryLedger opened = patiently("the delivery records", patience, () -> DeliveryLedger.open(connection, keep,
                 settings.broker().replicas(), holder));
+        openAttemptLog();
         DurableEvents d = new DurableEvents(connection, events, codec, new DeadLetters(paths.deadLetterDir()),
                 new DurableEvents.RetryPolicy(r.maxAttempts(), Duration.ofSeconds(r.firstPauseSeconds()),
                         Duration.ofSeconds(r.maxPauseSeconds())), AUDIT_ACK_WAIT, opened);
@@ -486,6 +491,21 @@ public final class Appliance {
         ledger = opened;
         durable = d;
         return true;
+    }
+
+    /** The broker's log of delivery attempts, for 'kiam-ms deliveries'; without it mails still go out, unrecorded. */
+    private void openAttemptLog() {
+        if (!settings.service().sendsMail()) {
+            return;
+        }
+        Settings.AttemptLogSettings a = settings.mail().attempts();
+        try {
+            attemptLog.set(AttemptStream.open(connection, new AttemptStream.Limits(Duration.ofDays(a.keepDays()),
+                    a.maxMb() * 1024L * 1024L, settings.broker().replicas())));
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            LOG.warning("delivery attempts are not recorded (stream " + AttemptStream.STREAM + "): " + e.getMessage()
+                    + "; mails still go out, 'kiam-ms deliveries' will not show them");
+        }
     }
 
     /**
@@ -596,7 +616,7 @@ public final class Appliance {
         Resources loaded;
         try {
             next = new dev.kiamms.app.config.ConfigLoader().load(paths.configFile(), paths.configGiven());
-            loaded = Resources.load(paths, next);
+            loaded = Resources.load(paths, next, attemptLog);
         } catch (KiamMsException | IOException e) {
             LOG.severe("reload refused, the running configuration stays: " + e.getMessage());
             return new ReloadResult(false, "refused: " + e.getMessage());
@@ -813,11 +833,16 @@ public final class Appliance {
                 watchStore();
                 HealthSnapshot health = HealthSnapshot.of(healthSource);
                 RunStats.of(stats, durable == null ? 0 : durable.deadLettered(), DeliveryStats.process().snapshot(),
-                        health.status(), health.problems()).write(paths.statsFile());
+                        health.status(), health.problems(), mtaStates()).write(paths.statsFile());
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.FINE, "stats file", e);
             }
         }, 0, 2, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private List<dev.kiamms.mail.delivery.MtaBreaker.State> mtaStates() {
+        Resources r = resources.get();
+        return r == null || r.delivery() == null ? List.of() : r.delivery().mtaStates();
     }
 
     private BrokerConfigWriter.Cluster cluster() {

@@ -4,6 +4,7 @@ import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.iplocation.GeoIpDatabase;
 import dev.kiamms.mail.MailComposer;
+import dev.kiamms.mail.delivery.AttemptLog;
 import dev.kiamms.mail.delivery.MailDelivery;
 import dev.kiamms.mail.template.MailTemplates;
 
@@ -30,6 +31,11 @@ record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer composer
 
     /** @throws IOException or KiamMsException with one line naming what is wrong */
     static Resources load(InstancePaths paths, LoadedConfig config) throws IOException {
+        return load(paths, config, AttemptLog.NONE);
+    }
+
+    /** @param attempts where the mail delivery records its attempts */
+    static Resources load(InstancePaths paths, LoadedConfig config, AttemptLog attempts) throws IOException {
         Settings settings = config.settings();
         GeoIpDatabase geoip = null;
         String geoPath = settings.geoip().path();
@@ -46,7 +52,7 @@ record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer composer
         }
         try {
             MailTemplates templates = MailSetup.templates(paths, config);
-            MailDelivery delivery = MailSetup.delivery(paths, settings.mail());
+            MailDelivery delivery = MailSetup.delivery(paths, settings.mail(), attempts);
             if (delivery.usesOutbox()) {
                 LOG.warning("no SMTP server configured (mail.mtas): mails are written to " + MailSetup.outboxDir(paths)
                         + " instead of being sent");
