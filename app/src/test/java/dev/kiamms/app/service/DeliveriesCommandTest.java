@@ -15,6 +15,7 @@ import com.icegreen.greenmail.util.ServerSetup;
 
 import io.nats.client.Connection;
 import io.nats.client.Nats;
+import io.nats.client.api.StreamConfiguration;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -90,21 +91,26 @@ class DeliveriesCommandTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             deadPort = s.getLocalPort(); // released: connecting there is refused
         }
-        instance = new TestInstance(dir, "mail:\n  template_dir: " + TEMPLATES + "\n  mtas:\n"
+        instance = new TestInstance(dir, "mail:\n  template_dir: " + TEMPLATES + "\n"
+                + "  circuit_breaker:\n    failures: 2\n    cool_down_seconds: 600\n"
+                + "  attempts:\n    keep_days: 7\n    max_mb: 16\n  mtas:\n"
                 + "    - name: dead\n      host: 127.0.0.1\n      port: " + deadPort + "\n      sender: noreply@example.com\n"
                 + "    - name: backup\n      host: 127.0.0.1\n      port: " + smtp.getSmtp().getPort() + "\n      sender: noreply@example.com\n");
         appliance = instance.appliance();
         appliance.start();
         // Attempts are recorded once the stream is open (with JetStream, shortly after start).
         try (Connection mss = Nats.connect(instance.url(BrokerCredentials.MSS))) {
+            StreamConfiguration[] made = new StreamConfiguration[1];
             Await.until(Duration.ofSeconds(30), () -> {
                 try {
-                    mss.jetStreamManagement().getStreamInfo(AttemptStream.STREAM);
+                    made[0] = mss.jetStreamManagement().getStreamInfo(AttemptStream.STREAM).getConfiguration();
                     return true;
                 } catch (Exception notYet) {
                     return false;
                 }
             }, () -> "the stream " + AttemptStream.STREAM + " to exist");
+            assertEquals(Duration.ofDays(7), made[0].getMaxAge(), "mail.attempts.keep_days");
+            assertEquals(16L * 1024 * 1024, made[0].getMaxBytes(), "mail.attempts.max_mb");
         }
 
         String reqid;
@@ -153,7 +159,7 @@ class DeliveriesCommandTest {
         Run badSince = kiamMs("deliveries", "--since", "yesterday");
         assertEquals(2, badSince.exit(), badSince.out());
 
-        // status shows each MTA's breaker: the dead one failed once, still closed (3 are needed).
+        // status shows each MTA's breaker: the dead one failed once, still closed (2 are needed).
         JsonNode[] mtas = new JsonNode[1];
         Await.until(Duration.ofSeconds(20), () -> {
             try {
@@ -168,5 +174,30 @@ class DeliveriesCommandTest {
         assertEquals("backup", mtas[0].get(1).get("mta").asText());
         assertEquals(0, mtas[0].get(1).get("consecutiveFailures").asInt());
         assertTrue(kiamMs("status").out().contains("dead: closed, 1 failure(s) in a row"));
+
+        // A second failure opens the dead MTA's breaker (failures: 2): the next mail skips it,
+        // and the attempt log says so.
+        String second = verifyMail();
+        String third = verifyMail();
+        Run skipped = kiamMs("deliveries", "--reqid", third);
+        System.out.println("deliveries --reqid " + third + " (after " + second + "):\n" + skipped.out());
+        List<String> skip = skipped.out().lines().toList();
+        assertEquals(2, skip.size(), skipped.out());
+        assertTrue(skip.get(0).contains("j***@example.com  dead (") && skip.get(0).contains("SKIPPED"), skip.get(0));
+        assertTrue(skip.get(1).contains("backup (") && skip.get(1).contains("DELIVERED"), skip.get(1));
+    }
+
+    /** Asks for a verify mail, waits until both its attempt records are readable, and returns its reqid. */
+    private String verifyMail() throws Exception {
+        String reqid;
+        try (KrossIamClient kiam = KrossIamClient.connect(instance.url(BrokerCredentials.KIAM))) {
+            KrossIamClient.Exchange x = kiam.request("sendverifyemail", new VerifyEmailRequest("Verify", "jane",
+                    "jane@example.com", "https://iam.example.com/verify?t=2", "en", "in 30 minutes"), Duration.ofSeconds(30));
+            assertEquals(0, x.reply().code(), x.reply().message());
+            reqid = x.reqid();
+        }
+        Await.until(Duration.ofSeconds(20), () -> kiamMs("deliveries", "--reqid", reqid).out().lines().count() == 2,
+                () -> "two records for " + reqid);
+        return reqid;
     }
 }

@@ -243,55 +243,58 @@ public final class MailDelivery implements AutoCloseable {
         List<Attempt> attempts = new ArrayList<>(order.size());
         List<String> summary = new ArrayList<>(order.size());
         List<String> mailboxes = new ArrayList<>(); // filled by the first attempt that builds the message
-        for (Mta mta : order) {
-            if (deadline != null && System.nanoTime() - deadline >= 0) {
-                summary.add(mta.label() + ": not tried, out of time");
-                throw new DeliveryException("no MTA accepted the mail in the time given: " + String.join("; ", summary),
-                        false, attempts);
+        // Skips are recorded once an attempt has built the message and its recipients are known.
+        List<Runnable> skips = new ArrayList<>(0);
+        try {
+            for (Mta mta : order) {
+                if (deadline != null && System.nanoTime() - deadline >= 0) {
+                    summary.add(mta.label() + ": not tried, out of time");
+                    throw new DeliveryException("no MTA accepted the mail in the time given: " + String.join("; ", summary),
+                            false, attempts);
+                }
+                MtaBreaker.Permit permit = mta.breaker.tryAcquire();
+                if (permit == MtaBreaker.Permit.SKIP) {
+                    MtaBreaker.State st = mta.breaker.state();
+                    String why = "skipped: failed " + st.consecutiveFailures() + " times in a row"
+                            + (st.openUntil() == null ? ", another mail is probing it" : ", resting until " + st.openUntil());
+                    summary.add(mta.label() + ": " + why);
+                    LOG.fine(() -> "reqid=" + reqid + " " + mta.label() + " " + why);
+                    Instant at = Instant.now();
+                    skips.add(() -> record(reqid, k, mailboxes, mta.name, mta.where, "SKIPPED", why, at));
+                    continue;
+                }
+                Result r;
+                try {
+                    r = attempt(mta, reqid, builder, mailboxes);
+                } catch (RuntimeException e) {
+                    mta.breaker.undecided(); // the builder failed: nothing was asked of the MTA
+                    throw e;
+                }
+                settle(mta.breaker, r);
+                attempts.add(r.attempt());
+                DeliveryStats.process().record(r.attempt());
+                log(reqid, mta, r);
+                skips.forEach(Runnable::run);
+                skips.clear();
+                record(reqid, k, mailboxes, mta.name, mta.where, r.attempt().outcome().name(), r.what(), Instant.now());
+                switch (r.attempt().outcome()) {
+                    case DELIVERED:
+                        return new DeliveryReport(mta.name, mta.where, attempts);
+                    case AMBIGUOUS:
+                        StringBuilder m = new StringBuilder("the mail may have been delivered by ").append(mta.label())
+                                .append(" and was not resent: ").append(r.what());
+                        if (!summary.isEmpty()) {
+                            m.append(" (before that: ").append(String.join("; ", summary)).append(')');
+                        }
+                        throw new DeliveryException(mta.scrub(m.toString()), true, attempts);
+                    default:
+                        summary.add(mta.scrub(mta.label() + ": " + r.what()));
+                }
             }
-            MtaBreaker.Permit permit = mta.breaker.tryAcquire();
-            if (permit == MtaBreaker.Permit.SKIP) {
-                MtaBreaker.State st = mta.breaker.state();
-                String why = "skipped: failed " + st.consecutiveFailures() + " times in a row"
-                        + (st.openUntil() == null ? ", another mail is probing it" : ", resting until " + st.openUntil());
-                summary.add(mta.label() + ": " + why);
-                LOG.fine(() -> "reqid=" + reqid + " " + mta.label() + " " + why);
-                record(reqid, k, mailboxes, mta.name, mta.where, "SKIPPED", why);
-                continue;
-            }
-            Result r;
-            try {
-                r = attempt(mta, reqid, builder, mailboxes);
-            } catch (RuntimeException e) {
-                mta.breaker.undecided(); // the builder failed: nothing was asked of the MTA
-                throw e;
-            }
-            if (r.attempt().outcome() == Attempt.Outcome.DELIVERED) {
-                mta.breaker.succeeded();
-            } else if (r.attempt().outcome() == Attempt.Outcome.NOT_DELIVERED && r.blamesMta()) {
-                mta.breaker.failedCertainly();
-            } else {
-                mta.breaker.undecided();
-            }
-            attempts.add(r.attempt());
-            DeliveryStats.process().record(r.attempt());
-            log(reqid, mta, r);
-            record(reqid, k, mailboxes, mta.name, mta.where, r.attempt().outcome().name(), r.what());
-            switch (r.attempt().outcome()) {
-                case DELIVERED:
-                    return new DeliveryReport(mta.name, mta.where, attempts);
-                case AMBIGUOUS:
-                    StringBuilder m = new StringBuilder("the mail may have been delivered by ").append(mta.label())
-                            .append(" and was not resent: ").append(r.what());
-                    if (!summary.isEmpty()) {
-                        m.append(" (before that: ").append(String.join("; ", summary)).append(')');
-                    }
-                    throw new DeliveryException(mta.scrub(m.toString()), true, attempts);
-                default:
-                    summary.add(mta.scrub(mta.label() + ": " + r.what()));
-            }
+            throw new DeliveryException("no MTA accepted the mail: " + String.join("; ", summary), false, attempts);
+        } finally {
+            skips.forEach(Runnable::run);
         }
-        throw new DeliveryException("no MTA accepted the mail: " + String.join("; ", summary), false, attempts);
     }
 
     /**
@@ -405,6 +408,17 @@ public final class MailDelivery implements AutoCloseable {
         }
     }
 
+    /** Tells the MTA's breaker how the attempt went: only a failure that is the MTA's counts against it. */
+    private static void settle(MtaBreaker breaker, Result r) {
+        if (r.attempt().outcome() == Attempt.Outcome.DELIVERED) {
+            breaker.succeeded();
+        } else if (r.attempt().outcome() == Attempt.Outcome.NOT_DELIVERED && r.blamesMta()) {
+            breaker.failedCertainly();
+        } else {
+            breaker.undecided(); // ambiguous: the MTA may have taken it; says nothing of its health
+        }
+    }
+
     /**
      * The message as the bytes that will be sent (Message-ID and MIME headers set, Bcc left out),
      * parsed back into a message that writes exactly those bytes. Whatever can go wrong in
@@ -433,7 +447,7 @@ public final class MailDelivery implements AutoCloseable {
             Path file = outbox.write(reqid, msg);
             Attempt a = new Attempt(OUTBOX_NAME, Attempt.Outcome.DELIVERED, "written to " + file);
             LOG.fine(() -> "reqid=" + reqid + " mail written to the outbox: " + file);
-            record(reqid, key, mailboxes, OUTBOX_NAME, outbox.dir().toString(), a.outcome().name(), a.detail());
+            record(reqid, key, mailboxes, OUTBOX_NAME, outbox.dir().toString(), a.outcome().name(), a.detail(), Instant.now());
             return new DeliveryReport(OUTBOX_NAME, file.toString(), List.of(a));
         } catch (MessagingException e) {
             what = "cannot build the message: " + SmtpFailures.oneLine(e.getMessage());
@@ -443,7 +457,7 @@ public final class MailDelivery implements AutoCloseable {
         Attempt a = new Attempt(OUTBOX_NAME, Attempt.Outcome.NOT_DELIVERED, what);
         String line = what;
         LOG.warning(() -> "reqid=" + reqid + " outbox: " + line);
-        record(reqid, key, mailboxes, OUTBOX_NAME, outbox.dir().toString(), a.outcome().name(), what);
+        record(reqid, key, mailboxes, OUTBOX_NAME, outbox.dir().toString(), a.outcome().name(), what, Instant.now());
         throw new DeliveryException("the mail could not be written to the outbox: " + what, false, List.of(a));
     }
 
@@ -476,11 +490,11 @@ public final class MailDelivery implements AutoCloseable {
 
     /** Hands one attempt to the attempt log; never fails the mail. */
     private void record(String reqid, String key, List<String> mailboxes, String mta, String where, String outcome,
-                        String reason) {
+                        String reason, Instant at) {
         try {
             attemptLog.record(new AttemptEntry(reqid, key, AttemptEntry.EMAIL,
                     mailboxes.stream().map(AttemptEntry::mask).toList(), mailboxes.stream().map(AttemptEntry::hash).toList(),
-                    mta, where, outcome, reason, Instant.now().toString()));
+                    mta, where, outcome, reason, at.toString()));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "reqid=" + reqid + " delivery attempt not recorded: " + e);
         }

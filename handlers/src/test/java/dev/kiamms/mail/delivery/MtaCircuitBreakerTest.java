@@ -135,6 +135,7 @@ class MtaCircuitBreakerTest {
         List<AttemptEntry> skipEntries = logged.stream().filter(e -> e.reqid().equals("skip-1")).toList();
         assertEquals(List.of("dead SKIPPED", "backup DELIVERED"),
                 skipEntries.stream().map(e -> e.mta() + " " + e.outcome()).toList());
+        assertEquals(List.of("u***@example.org"), skipEntries.get(0).to(), "a skip names the recipients too");
         assertEquals(List.of("u***@example.org"), skipEntries.get(1).to());
         assertEquals(List.of(AttemptEntry.hash("User@Example.org ")), skipEntries.get(1).toHashes());
         assertEquals("sendverifyemail", skipEntries.get(1).key());
