@@ -140,8 +140,14 @@ public final class DeliveriesCommand implements Callable<Integer> {
     /** kiam-ms's own broker user reads the stream (KrossIAM's may not): on the embedded broker from the credentials file. */
     private static String url(InstancePaths paths, LoadedConfig config) {
         Settings.BrokerSettings broker = config.settings().broker();
-        return broker.embedded() ? KrossIamConnection.applianceUrl(paths, config, BrokerCredentials.MSS, "kiam-ms's")
-                : config.settings().brokers().get(0);
+        if (broker.embedded()) {
+            return KrossIamConnection.applianceUrl(paths, config, BrokerCredentials.MSS, "kiam-ms's");
+        }
+        if (config.settings().brokers().isEmpty()) {
+            throw new KiamMsException(KiamMsException.CONFIG, "broker.embedded: false needs the NATS servers in brokers: "
+                    + "[nats://user:password@host:4222, ...]");
+        }
+        return config.settings().brokers().get(0);
     }
 
     private static Options.Builder options(InstancePaths paths, LoadedConfig config) {
