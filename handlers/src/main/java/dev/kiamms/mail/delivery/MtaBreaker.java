@@ -20,12 +20,12 @@ public final class MtaBreaker {
 
         public Policy {
             if (failures < 0 || coolDown == null || coolDown.isNegative() || (failures > 0 && coolDown.isZero())) {
-                throw new IllegalArgumentException("mail.circuit_breaker: failures must be 0 or more and cool_down positive");
+                throw new IllegalArgumentException("mail.circuit_breaker: failures must be 0 or more and cool_down_seconds more than 0");
             }
         }
     }
 
-    /** What status shows of one MTA. {@code openUntil} is null unless {@code state} is OPEN. */
+    /** What status shows of one MTA. {@code openUntil} is null unless {@code phase} is OPEN. */
     public record State(String mta, Phase phase, int consecutiveFailures, Instant openUntil) {
     }
 
