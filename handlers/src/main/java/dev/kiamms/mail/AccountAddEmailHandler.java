@@ -70,7 +70,7 @@ public final class AccountAddEmailHandler implements EventHandler<AccountAddEmai
                         "httpurl", httpurl, "identity_url", httpurl + "/account/identity"));
         DeliveryReport report;
         try {
-            report = delivery.get().deliver(context.reqid(), composer.get().compose(draft));
+            report = delivery.get().deliver(context.reqid(), KEY, composer.get().compose(draft), null);
         } catch (DeliveryException e) {
             // After an ambiguous failure the mail may have arrived: sending it again could duplicate it.
             throw new ActionException(e.getMessage(), !e.ambiguous());

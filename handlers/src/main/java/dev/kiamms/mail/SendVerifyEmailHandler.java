@@ -90,7 +90,7 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
             dev.kiamms.mail.delivery.MessageBuilder mail = composer.get().compose(draft, "href");
             MailDelivery d = delivery.get();
             long deadline = System.nanoTime() + budget.toNanos();
-            Future<DeliveryReport> sending = SENDERS.submit(() -> d.deliver(context.reqid(), mail, deadline));
+            Future<DeliveryReport> sending = SENDERS.submit(() -> d.deliver(context.reqid(), KEY, mail, deadline));
             DeliveryReport report;
             try {
                 report = sending.get(budget.toNanos(), TimeUnit.NANOSECONDS);

@@ -224,6 +224,7 @@ public final class StatusCommand implements Callable<Integer> {
     private static void putCounters(Map<String, Object> j, RunStats stats) {
         j.put("handlers", stats == null ? Map.of() : stats.handlers());
         j.put("mailAttempts", stats == null || stats.mailAttempts() == null ? Map.of() : stats.mailAttempts());
+        j.put("mtas", stats == null || stats.mtas() == null ? List.of() : stats.mtas());
     }
 
     private static void counterRows(PrintStream out, long deadLetters, RunStats stats) {
@@ -233,6 +234,9 @@ public final class StatusCommand implements Callable<Integer> {
                     + " failed, " + c.refused() + " refused, " + c.duplicates() + " repeats"));
             if (stats.mailAttempts() != null) {
                 stats.mailAttempts().forEach((mta, byOutcome) -> row(out, "mail", mta + ": " + byOutcome));
+            }
+            if (stats.mtas() != null) {
+                stats.mtas().forEach(m -> row(out, "mta", m.describe()));
             }
         }
     }

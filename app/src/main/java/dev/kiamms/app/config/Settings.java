@@ -31,7 +31,7 @@ public record Settings(
         brokers = brokers != null ? List.copyOf(brokers) : List.of();
         broker = broker != null ? broker : new BrokerSettings(null, null, null, null, null, null, null, null, null);
         service = service != null ? service : new ServiceSettings(null, null, null, null, null, null);
-        mail = mail != null ? mail : new MailSettings(null, null, null, null, null);
+        mail = mail != null ? mail : new MailSettings(null, null, null, null, null, null, null);
         geoip = geoip != null ? geoip : new GeoIpSettings(null, null, null, null, null, null);
         health = health != null ? health : new HealthSettings(null);
         routes = routes != null ? routes : RouteSettings.none();
@@ -341,13 +341,48 @@ public record Settings(
             @JsonProperty("template_dir") String templateDir,
             @JsonProperty("preferred_mta") String preferredMta,
             List<MtaSettings> mtas,
-            MailTimeouts timeouts) {
+            MailTimeouts timeouts,
+            @JsonProperty("circuit_breaker") CircuitBreakerSettings circuitBreaker,
+            AttemptLogSettings attempts) {
         public MailSettings {
+            circuitBreaker = circuitBreaker != null ? circuitBreaker : new CircuitBreakerSettings(null, null);
+            attempts = attempts != null ? attempts : new AttemptLogSettings(null, null);
             subjectPrefix = subjectPrefix == null ? "" : subjectPrefix;
             templateDir = templateDir == null ? "" : templateDir.trim();
             preferredMta = preferredMta == null ? "" : preferredMta.trim();
             mtas = mtas != null ? List.copyOf(mtas) : List.of();
             timeouts = timeouts != null ? timeouts : new MailTimeouts(null, null, null);
+        }
+    }
+
+    /**
+     * After {@code failures} certain failures in a row an MTA is skipped for {@code coolDownSeconds},
+     * then probed by one mail. {@code failures: 0} never skips an MTA.
+     */
+    public record CircuitBreakerSettings(Integer failures, @JsonProperty("cool_down_seconds") Integer coolDownSeconds) {
+        public CircuitBreakerSettings {
+            failures = failures == null ? 3 : failures;
+            coolDownSeconds = coolDownSeconds == null ? 30 : coolDownSeconds;
+            if (failures < 0 || failures > 1000) {
+                throw new IllegalArgumentException("mail.circuit_breaker.failures must be between 0 (never skip) and 1000, not " + failures);
+            }
+            if (coolDownSeconds < 1 || coolDownSeconds > 86400) {
+                throw new IllegalArgumentException("mail.circuit_breaker.cool_down_seconds must be between 1 and 86400, not " + coolDownSeconds);
+            }
+        }
+    }
+
+    /** How long and how much of the delivery attempts the broker keeps for 'kiam-ms deliveries'. */
+    public record AttemptLogSettings(@JsonProperty("keep_days") Integer keepDays, @JsonProperty("max_mb") Integer maxMb) {
+        public AttemptLogSettings {
+            keepDays = keepDays == null ? 30 : keepDays;
+            maxMb = maxMb == null ? 64 : maxMb;
+            if (keepDays < 1 || keepDays > 3650) {
+                throw new IllegalArgumentException("mail.attempts.keep_days must be between 1 and 3650, not " + keepDays);
+            }
+            if (maxMb < 1 || maxMb > 1024 * 1024) {
+                throw new IllegalArgumentException("mail.attempts.max_mb must be 1 or more, not " + maxMb);
+            }
         }
     }
 

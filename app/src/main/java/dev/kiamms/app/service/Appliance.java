@@ -134,7 +134,7 @@ public final class Appliance {
                             + RunState.read(paths.stateFile()).map(s -> " (pid " + s.pid() + ")").orElse("")
                             + "; stop it first or use another --data directory"));
             ManagedBroker.stopStale(paths.natsPidFile());
-            resources.set(Resources.load(paths, config, registry.needsMail(settings)));
+            resources.set(Resources.load(paths, config, registry.needsMail(settings), wiring.jetStream().attemptLog()));
             Path logDir = OwnerOnlyFiles.directory(paths.logDir(config));
             BrokerCredentials credentials = null;
             if (b.embedded()) {
@@ -282,10 +282,15 @@ public final class Appliance {
                 HealthSnapshot snapshot = HealthSnapshot.of(healthSource);
                 DurableEvents d = wiring.jetStream().durable();
                 RunStats.of(stats, d == null ? 0 : d.deadLettered(), DeliveryStats.process().snapshot(),
-                        snapshot.status(), snapshot.problems()).write(paths.statsFile());
+                        snapshot.status(), snapshot.problems(), mtaStates()).write(paths.statsFile());
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.FINE, "stats file", e);
             }
         }, 0, 2, TimeUnit.SECONDS);
+    }
+
+    private List<dev.kiamms.mail.delivery.MtaBreaker.State> mtaStates() {
+        Resources r = resources.get();
+        return r == null || r.delivery() == null ? List.of() : r.delivery().mtaStates();
     }
 }

@@ -1,9 +1,11 @@
 package dev.kiamms.app.service;
 
 import dev.kiamms.app.config.Settings;
+import dev.kiamms.bus.AttemptStream;
 import dev.kiamms.bus.DeadLetters;
 import dev.kiamms.bus.DeliveryLedger;
 import dev.kiamms.bus.DurableEvents;
+import dev.kiamms.mail.delivery.AttemptLogSlot;
 import dev.kiamms.pipeline.EventPipeline;
 import dev.kiamms.pipeline.EventTarget;
 import dev.kiamms.protocol.EnvelopeCodec;
@@ -53,6 +55,8 @@ final class JetStreamAttach {
     private volatile String storeLoss;
     /** Too little free space under the broker's store, or null. */
     private volatile String diskProblem;
+    /** Where mail delivery records its attempts: the broker's attempt stream once JetStream is there. */
+    private final AttemptLogSlot attemptLog = new AttemptLogSlot();
 
     JetStreamAttach(InstancePaths paths, Settings settings, Path logDir) {
         this.paths = paths;
@@ -66,6 +70,10 @@ final class JetStreamAttach {
 
     DeliveryLedger ledger() {
         return ledger;
+    }
+
+    AttemptLogSlot attemptLog() {
+        return attemptLog;
     }
 
     String storeLoss() {
@@ -106,6 +114,7 @@ final class JetStreamAttach {
         String holder = "kiam-ms pid " + ProcessHandle.current().pid() + " on " + BrokerSetup.hostName();
         DeliveryLedger opened = patiently("the delivery records", patience, () -> DeliveryLedger.open(connection, keep,
                 settings.broker().replicas(), holder));
+        openAttemptLog(connection);
         DurableEvents d = new DurableEvents(connection, events, codec, new DeadLetters(paths.deadLetterDir()),
                 new DurableEvents.RetryPolicy(r.maxAttempts(), Duration.ofSeconds(r.firstPauseSeconds()),
                         Duration.ofSeconds(r.maxPauseSeconds())), AUDIT_ACK_WAIT, opened);
@@ -124,6 +133,18 @@ final class JetStreamAttach {
         ledger = opened;
         durable = d;
         return true;
+    }
+
+    /** The broker's log of delivery attempts, for 'kiam-ms deliveries'; without it mails still go out, unrecorded. */
+    private void openAttemptLog(Connection connection) {
+        Settings.AttemptLogSettings a = settings.mail().attempts();
+        try {
+            attemptLog.set(AttemptStream.open(connection, new AttemptStream.Limits(Duration.ofDays(a.keepDays()),
+                    a.maxMb() * 1024L * 1024L, settings.broker().replicas())));
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            LOG.warning("delivery attempts are not recorded (stream " + AttemptStream.STREAM + "): " + e.getMessage()
+                    + "; mails still go out, 'kiam-ms deliveries' will not show them");
+        }
     }
 
     /**

@@ -3,7 +3,9 @@ package dev.kiamms.app.service;
 import dev.kiamms.app.KiamMsException;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
+import dev.kiamms.mail.delivery.AttemptLog;
 import dev.kiamms.mail.delivery.MailDelivery;
+import dev.kiamms.mail.delivery.MtaBreaker;
 import dev.kiamms.mail.delivery.MtaConfig;
 import dev.kiamms.mail.delivery.SmtpTimeouts;
 import dev.kiamms.mail.template.MailTemplates;
@@ -12,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** Turns the {@code mail} settings into the templates and the delivery the mail handlers use. */
 public final class MailSetup {
@@ -38,6 +41,11 @@ public final class MailSetup {
     }
 
     public static MailDelivery delivery(InstancePaths paths, Settings.MailSettings mail) {
+        return delivery(paths, mail, AttemptLog.NONE);
+    }
+
+    /** As {@link #delivery(InstancePaths, Settings.MailSettings)}, recording every attempt in {@code attempts}. */
+    public static MailDelivery delivery(InstancePaths paths, Settings.MailSettings mail, AttemptLog attempts) {
         List<MtaConfig> mtas = mail.mtas().stream()
                 .map(m -> new MtaConfig(m.name(), m.host(), m.port(), m.ssl(), m.sender(), m.replyto(), m.cc(), m.bcc(),
                         m.user(), m.passwd()))
@@ -46,7 +54,9 @@ public final class MailSetup {
         SmtpTimeouts timeouts = new SmtpTimeouts(Duration.ofSeconds(t.connect()), Duration.ofSeconds(t.read()),
                 Duration.ofSeconds(t.write()));
         try {
-            return new MailDelivery(mtas, mail.preferredMta(), timeouts, outboxDir(paths));
+            Settings.CircuitBreakerSettings b = mail.circuitBreaker();
+            MtaBreaker.Policy breaker = new MtaBreaker.Policy(b.failures(), Duration.ofSeconds(b.coolDownSeconds()));
+            return new MailDelivery(mtas, mail.preferredMta(), timeouts, outboxDir(paths), Map.of(), breaker, attempts);
         } catch (IllegalArgumentException e) {
             throw new KiamMsException(KiamMsException.CONFIG, e.getMessage() + "; fix it in the configuration");
         }

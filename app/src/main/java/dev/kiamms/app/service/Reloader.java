@@ -48,7 +48,7 @@ final class Reloader {
         try {
             next = new ConfigLoader().load(paths.configFile(), paths.configGiven());
             Registries.requireValid(registry, next);
-            loaded = Resources.load(paths, next, registry.needsMail(next.settings()));
+            loaded = Resources.load(paths, next, registry.needsMail(next.settings()), wiring.jetStream().attemptLog());
         } catch (KiamMsException | IOException e) {
             LOG.severe("reload refused, the running configuration stays: " + e.getMessage());
             return new Appliance.ReloadResult(false, "refused: " + e.getMessage());

@@ -4,6 +4,7 @@ import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.iplocation.GeoIpDatabase;
 import dev.kiamms.mail.MailComposer;
+import dev.kiamms.mail.delivery.AttemptLog;
 import dev.kiamms.mail.delivery.MailDelivery;
 import dev.kiamms.mail.template.MailTemplates;
 
@@ -30,9 +31,10 @@ public record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer c
 
     /**
      * @param needsMail whether a switched-on handler sends mail: only then are templates and MTAs loaded
+     * @param attempts  where the mail delivery records its attempts
      * @throws IOException or KiamMsException with one line naming what is wrong
      */
-    static Resources load(InstancePaths paths, LoadedConfig config, boolean needsMail) throws IOException {
+    static Resources load(InstancePaths paths, LoadedConfig config, boolean needsMail, AttemptLog attempts) throws IOException {
         Settings settings = config.settings();
         GeoIpDatabase geoip = null;
         String geoPath = settings.geoip().path();
@@ -49,7 +51,7 @@ public record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer c
         }
         try {
             MailTemplates templates = MailSetup.templates(paths, config);
-            MailDelivery delivery = MailSetup.delivery(paths, settings.mail());
+            MailDelivery delivery = MailSetup.delivery(paths, settings.mail(), attempts);
             if (delivery.usesOutbox()) {
                 LOG.warning("no SMTP server configured (mail.mtas): mails are written to " + MailSetup.outboxDir(paths)
                         + " instead of being sent");

@@ -2,6 +2,7 @@ package dev.kiamms.app.service;
 
 import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.mail.delivery.Attempt;
+import dev.kiamms.mail.delivery.MtaBreaker;
 import dev.kiamms.pipeline.HandlerStats;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,14 +21,40 @@ import java.util.Optional;
  * made, the mail attempts per MTA and outcome, and the health with its problems.
  */
 public record RunStats(String at, Map<String, HandlerStats.Counts> handlers, long deadLettered,
-                       Map<String, Map<Attempt.Outcome, Long>> mailAttempts, String health, List<String> problems) {
+                       Map<String, Map<Attempt.Outcome, Long>> mailAttempts, String health, List<String> problems,
+                       List<MtaState> mtas) {
+
+    /**
+     * One MTA's circuit breaker: {@code state} closed, open or half_open; {@code openUntil} an
+     * ISO-8601 time while open, else null.
+     */
+    public record MtaState(String mta, String state, int consecutiveFailures, String openUntil) {
+
+        public static List<MtaState> of(List<MtaBreaker.State> states) {
+            return states.stream().map(s -> new MtaState(s.mta(), s.phase().name().toLowerCase(java.util.Locale.ROOT),
+                    s.consecutiveFailures(), s.openUntil() == null ? null : s.openUntil().toString())).toList();
+        }
+
+        /** For status: {@code main: open until 2026-…, 3 failures in a row}. */
+        public String describe() {
+            return mta + ": " + ("open".equals(state) ? "open (skipped) until " + openUntil : state.replace('_', '-'))
+                    + ", " + consecutiveFailures + " failure(s) in a row";
+        }
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** @param health and {@code problems}: what /healthz says now, for status */
     public static RunStats of(HandlerStats stats, long deadLettered, Map<String, Map<Attempt.Outcome, Long>> mailAttempts,
                               String health, List<String> problems) {
-        return new RunStats(Instant.now().toString(), stats.snapshot(), deadLettered, mailAttempts, health, problems);
+        return of(stats, deadLettered, mailAttempts, health, problems, List.of());
+    }
+
+    /** @param mtas the MTAs' circuit breakers, in the order they are tried */
+    public static RunStats of(HandlerStats stats, long deadLettered, Map<String, Map<Attempt.Outcome, Long>> mailAttempts,
+                              String health, List<String> problems, List<MtaBreaker.State> mtas) {
+        return new RunStats(Instant.now().toString(), stats.snapshot(), deadLettered, mailAttempts, health, problems,
+                MtaState.of(mtas));
     }
 
     public void write(Path file) throws IOException {

@@ -24,7 +24,7 @@ class RegistryTest {
     private static Settings withActions(Map<String, Settings.ActionSettings> actions, boolean audits) {
         return new Settings(null, null, null, null,
                 new Settings.ServiceSettings(null, null, new Settings.AuditSettings(audits, null), null, actions, null),
-                null, null, null);
+                null, null, null, null, null);
     }
 
     @Test

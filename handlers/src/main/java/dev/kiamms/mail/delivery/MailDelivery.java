@@ -1,6 +1,7 @@
 package dev.kiamms.mail.delivery;
 
 import jakarta.mail.Address;
+import jakarta.mail.Message;
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -14,6 +15,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -57,6 +59,12 @@ import java.util.logging.Logger;
  * connection (the server had closed it), it is retried once on a fresh connection to the same
  * MTA. A connection that failed in any way is closed, never pooled.
  *
+ * <p><b>Circuit breaker.</b> An MTA that failed certainly several times in a row is skipped for a
+ * cool-down ({@link MtaBreaker}), so mails go to the next one without waiting for its time-out.
+ *
+ * <p><b>Attempt log.</b> Every attempt, and every MTA skipped by its breaker, is handed to the
+ * {@link AttemptLog} with the recipients masked.
+ *
  * <p><b>Logging</b> to {@code java.util.logging} logger {@code kiamms.mail}: one line per attempt,
  * FINE when delivered, WARNING when not; never the password.
  */
@@ -79,6 +87,7 @@ public final class MailDelivery implements AutoCloseable {
     private final MtaIdentity outboxIdentity;
     private final AtomicLong connectionsOpened = new AtomicLong();
     private final ScheduledFuture<?> reaper;
+    private final AttemptLog attemptLog;
     private volatile long idleLimitNanos = DEFAULT_IDLE_LIMIT.toNanos();
     private volatile boolean closed;
 
@@ -104,6 +113,17 @@ public final class MailDelivery implements AutoCloseable {
      */
     public MailDelivery(List<MtaConfig> mtas, String preferredMta, SmtpTimeouts timeouts, Path outboxDir,
                         Map<String, ?> extraSessionProperties) {
+        this(mtas, preferredMta, timeouts, outboxDir, extraSessionProperties, MtaBreaker.Policy.OFF, AttemptLog.NONE);
+    }
+
+    /**
+     * As {@link #MailDelivery(List, String, SmtpTimeouts, Path, Map)}, skipping failing MTAs as
+     * {@code breaker} says and recording every attempt in {@code attemptLog}.
+     */
+    public MailDelivery(List<MtaConfig> mtas, String preferredMta, SmtpTimeouts timeouts, Path outboxDir,
+                        Map<String, ?> extraSessionProperties, MtaBreaker.Policy breaker, AttemptLog attemptLog) {
+        this.attemptLog = attemptLog == null ? AttemptLog.NONE : attemptLog;
+        MtaBreaker.Policy policy = breaker == null ? MtaBreaker.Policy.OFF : breaker;
         List<MtaConfig> list = mtas == null ? List.of() : mtas;
         SmtpTimeouts t = timeouts == null ? SmtpTimeouts.DEFAULTS : timeouts;
         checkTimeouts(t);
@@ -125,7 +145,7 @@ public final class MailDelivery implements AutoCloseable {
             if (before != null) {
                 throw new IllegalArgumentException(label + ": name is already used by mail.mtas[" + before + "]");
             }
-            configured.add(new Mta(c, name, label, t, extra));
+            configured.add(new Mta(c, name, label, t, extra, policy));
         }
 
         String preferred = preferredMta == null ? "" : preferredMta.strip();
@@ -177,6 +197,11 @@ public final class MailDelivery implements AutoCloseable {
         return order.stream().map(m -> m.name).toList();
     }
 
+    /** Each MTA's circuit breaker as it is now, in the order the MTAs are tried. */
+    public List<MtaBreaker.State> mtaStates() {
+        return order.stream().map(m -> m.breaker.state()).toList();
+    }
+
     /** The outbox directory, or null when MTAs are configured. */
     public Path outboxDir() {
         return outbox == null ? null : outbox.dir();
@@ -202,37 +227,74 @@ public final class MailDelivery implements AutoCloseable {
      * An attempt under way when the deadline passes runs to its end.
      */
     public DeliveryReport deliver(String reqid, MessageBuilder builder, Long deadline) throws DeliveryException {
+        return deliver(reqid, "", builder, deadline);
+    }
+
+    /**
+     * As {@link #deliver(String, MessageBuilder, Long)}, naming in the attempt log the action or
+     * audit ({@code key}, e.g. {@code sendverifyemail}) the mail is for.
+     */
+    public DeliveryReport deliver(String reqid, String key, MessageBuilder builder, Long deadline) throws DeliveryException {
         Objects.requireNonNull(builder, "builder");
+        String k = key == null ? "" : key;
         if (outbox != null) {
-            return deliverToOutbox(reqid, builder);
+            return deliverToOutbox(reqid, k, builder);
         }
         List<Attempt> attempts = new ArrayList<>(order.size());
         List<String> summary = new ArrayList<>(order.size());
-        for (Mta mta : order) {
-            if (deadline != null && System.nanoTime() - deadline >= 0) {
-                summary.add(mta.label() + ": not tried, out of time");
-                throw new DeliveryException("no MTA accepted the mail in the time given: " + String.join("; ", summary),
-                        false, attempts);
+        List<String> mailboxes = new ArrayList<>(); // filled by the first attempt that builds the message
+        // Skips are recorded once an attempt has built the message and its recipients are known.
+        List<Runnable> skips = new ArrayList<>(0);
+        try {
+            for (Mta mta : order) {
+                if (deadline != null && System.nanoTime() - deadline >= 0) {
+                    summary.add(mta.label() + ": not tried, out of time");
+                    throw new DeliveryException("no MTA accepted the mail in the time given: " + String.join("; ", summary),
+                            false, attempts);
+                }
+                MtaBreaker.Permit permit = mta.breaker.tryAcquire();
+                if (permit == MtaBreaker.Permit.SKIP) {
+                    MtaBreaker.State st = mta.breaker.state();
+                    String why = "skipped: failed " + st.consecutiveFailures() + " times in a row"
+                            + (st.openUntil() == null ? ", another mail is probing it" : ", resting until " + st.openUntil());
+                    summary.add(mta.label() + ": " + why);
+                    LOG.fine(() -> "reqid=" + reqid + " " + mta.label() + " " + why);
+                    Instant at = Instant.now();
+                    skips.add(() -> record(reqid, k, mailboxes, mta.name, mta.where, "SKIPPED", why, at));
+                    continue;
+                }
+                Result r;
+                try {
+                    r = attempt(mta, reqid, builder, mailboxes);
+                } catch (RuntimeException e) {
+                    mta.breaker.undecided(); // the builder failed: nothing was asked of the MTA
+                    throw e;
+                }
+                settle(mta.breaker, r);
+                attempts.add(r.attempt());
+                DeliveryStats.process().record(r.attempt());
+                log(reqid, mta, r);
+                skips.forEach(Runnable::run);
+                skips.clear();
+                record(reqid, k, mailboxes, mta.name, mta.where, r.attempt().outcome().name(), r.what(), Instant.now());
+                switch (r.attempt().outcome()) {
+                    case DELIVERED:
+                        return new DeliveryReport(mta.name, mta.where, attempts);
+                    case AMBIGUOUS:
+                        StringBuilder m = new StringBuilder("the mail may have been delivered by ").append(mta.label())
+                                .append(" and was not resent: ").append(r.what());
+                        if (!summary.isEmpty()) {
+                            m.append(" (before that: ").append(String.join("; ", summary)).append(')');
+                        }
+                        throw new DeliveryException(mta.scrub(m.toString()), true, attempts);
+                    default:
+                        summary.add(mta.scrub(mta.label() + ": " + r.what()));
+                }
             }
-            Result r = attempt(mta, reqid, builder);
-            attempts.add(r.attempt());
-            DeliveryStats.process().record(r.attempt());
-            log(reqid, mta, r);
-            switch (r.attempt().outcome()) {
-                case DELIVERED:
-                    return new DeliveryReport(mta.name, mta.where, attempts);
-                case AMBIGUOUS:
-                    StringBuilder m = new StringBuilder("the mail may have been delivered by ").append(mta.label())
-                            .append(" and was not resent: ").append(r.what());
-                    if (!summary.isEmpty()) {
-                        m.append(" (before that: ").append(String.join("; ", summary)).append(')');
-                    }
-                    throw new DeliveryException(mta.scrub(m.toString()), true, attempts);
-                default:
-                    summary.add(mta.scrub(mta.label() + ": " + r.what()));
-            }
+            throw new DeliveryException("no MTA accepted the mail: " + String.join("; ", summary), false, attempts);
+        } finally {
+            skips.forEach(Runnable::run);
         }
-        throw new DeliveryException("no MTA accepted the mail: " + String.join("; ", summary), false, attempts);
     }
 
     /**
@@ -270,21 +332,25 @@ public final class MailDelivery implements AutoCloseable {
 
     // ---- the work ----
 
-    private record Result(Attempt attempt, String what) {
+    /** @param blamesMta a failure that shows the MTA cannot take mail now (counts for its breaker) */
+    private record Result(Attempt attempt, String what, boolean blamesMta) {
     }
 
-    private Result attempt(Mta mta, String reqid, MessageBuilder builder) {
+    private Result attempt(Mta mta, String reqid, MessageBuilder builder, List<String> mailboxes) {
         MimeMessage msg;
         Address[] recipients;
         try {
             MimeMessage built = builder.build(mta.session, mta.identity);
             recipients = built.getAllRecipients(); // To, Cc and Bcc: the envelope
+            if (mailboxes.isEmpty()) {
+                mailboxes.addAll(mailboxes(built, mta.identity));
+            }
             msg = render(mta.session, built);
         } catch (MessagingException e) {
-            return mta.result(Attempt.Outcome.NOT_DELIVERED, "cannot build the message: " + SmtpFailures.oneLine(e.getMessage()));
+            return mta.notTried("cannot build the message: " + SmtpFailures.oneLine(e.getMessage()));
         }
         if (recipients == null || recipients.length == 0) {
-            return mta.result(Attempt.Outcome.NOT_DELIVERED, "the message has no recipients");
+            return mta.notTried("the message has no recipients");
         }
         boolean retried = false;
         while (true) {
@@ -342,6 +408,17 @@ public final class MailDelivery implements AutoCloseable {
         }
     }
 
+    /** Tells the MTA's breaker how the attempt went: only a failure that is the MTA's counts against it. */
+    private static void settle(MtaBreaker breaker, Result r) {
+        if (r.attempt().outcome() == Attempt.Outcome.DELIVERED) {
+            breaker.succeeded();
+        } else if (r.attempt().outcome() == Attempt.Outcome.NOT_DELIVERED && r.blamesMta()) {
+            breaker.failedCertainly();
+        } else {
+            breaker.undecided(); // ambiguous: the MTA may have taken it; says nothing of its health
+        }
+    }
+
     /**
      * The message as the bytes that will be sent (Message-ID and MIME headers set, Bcc left out),
      * parsed back into a message that writes exactly those bytes. Whatever can go wrong in
@@ -360,14 +437,17 @@ public final class MailDelivery implements AutoCloseable {
         return new MimeMessage(session, new SharedByteArrayInputStream(bytes.toByteArray()));
     }
 
-    private DeliveryReport deliverToOutbox(String reqid, MessageBuilder builder) throws DeliveryException {
+    private DeliveryReport deliverToOutbox(String reqid, String key, MessageBuilder builder) throws DeliveryException {
         String what;
+        List<String> mailboxes = new ArrayList<>();
         try {
             MimeMessage msg = builder.build(outboxSession, outboxIdentity);
+            mailboxes.addAll(mailboxes(msg, outboxIdentity));
             msg.saveChanges();
             Path file = outbox.write(reqid, msg);
             Attempt a = new Attempt(OUTBOX_NAME, Attempt.Outcome.DELIVERED, "written to " + file);
             LOG.fine(() -> "reqid=" + reqid + " mail written to the outbox: " + file);
+            record(reqid, key, mailboxes, OUTBOX_NAME, outbox.dir().toString(), a.outcome().name(), a.detail(), Instant.now());
             return new DeliveryReport(OUTBOX_NAME, file.toString(), List.of(a));
         } catch (MessagingException e) {
             what = "cannot build the message: " + SmtpFailures.oneLine(e.getMessage());
@@ -377,6 +457,7 @@ public final class MailDelivery implements AutoCloseable {
         Attempt a = new Attempt(OUTBOX_NAME, Attempt.Outcome.NOT_DELIVERED, what);
         String line = what;
         LOG.warning(() -> "reqid=" + reqid + " outbox: " + line);
+        record(reqid, key, mailboxes, OUTBOX_NAME, outbox.dir().toString(), a.outcome().name(), what, Instant.now());
         throw new DeliveryException("the mail could not be written to the outbox: " + what, false, List.of(a));
     }
 
@@ -385,6 +466,37 @@ public final class MailDelivery implements AutoCloseable {
         Level level = a.outcome() == Attempt.Outcome.DELIVERED ? Level.FINE : Level.WARNING;
         if (LOG.isLoggable(level)) {
             LOG.log(level, "reqid=" + reqid + " " + mta.label() + " " + a.outcome() + ": " + mta.scrub(r.what()));
+        }
+    }
+
+    /**
+     * The mail's own recipients (To and Cc, without the MTA's Cc), for the attempt log. The
+     * MTA's Bcc are never in the message's headers, nor in the log.
+     */
+    private static List<String> mailboxes(MimeMessage built, MtaIdentity identity) throws MessagingException {
+        List<String> own = identity.cc().stream().map(a -> a.getAddress().toLowerCase(java.util.Locale.ROOT)).toList();
+        List<String> out = new ArrayList<>();
+        for (Message.RecipientType type : new Message.RecipientType[]{Message.RecipientType.TO, Message.RecipientType.CC}) {
+            Address[] as = built.getRecipients(type);
+            for (Address a : as == null ? new Address[0] : as) {
+                if (a instanceof InternetAddress ia && ia.getAddress() != null
+                        && !own.contains(ia.getAddress().toLowerCase(java.util.Locale.ROOT))) {
+                    out.add(ia.getAddress());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Hands one attempt to the attempt log; never fails the mail. */
+    private void record(String reqid, String key, List<String> mailboxes, String mta, String where, String outcome,
+                        String reason, Instant at) {
+        try {
+            attemptLog.record(new AttemptEntry(reqid, key, AttemptEntry.EMAIL,
+                    mailboxes.stream().map(AttemptEntry::mask).toList(), mailboxes.stream().map(AttemptEntry::hash).toList(),
+                    mta, where, outcome, reason, at.toString()));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "reqid=" + reqid + " delivery attempt not recorded: " + e);
         }
     }
 
@@ -448,12 +560,14 @@ public final class MailDelivery implements AutoCloseable {
         final Session session;
         final MtaIdentity identity;
         final String authUser; // null: no AUTH
+        final MtaBreaker breaker;
         private final Deque<Idle> idle = new ArrayDeque<>(); // newest first; guarded by itself
 
         /** @param label where in the configuration, for error messages: {@code mail.mtas[1] "backup"} */
-        Mta(MtaConfig c, String name, String label, SmtpTimeouts t, Map<String, ?> extra) {
+        Mta(MtaConfig c, String name, String label, SmtpTimeouts t, Map<String, ?> extra, MtaBreaker.Policy policy) {
             this.config = c;
             this.name = name;
+            this.breaker = new MtaBreaker(name, policy, System::nanoTime);
             String host = c.host() == null ? "" : c.host().strip();
             if (host.isEmpty()) {
                 throw new IllegalArgumentException(label + ": host is empty");
@@ -527,7 +641,13 @@ public final class MailDelivery implements AutoCloseable {
 
         Result result(Attempt.Outcome outcome, String what) {
             String w = scrub(SmtpFailures.oneLine(what));
-            return new Result(new Attempt(name, outcome, where + " " + w), w);
+            return new Result(new Attempt(name, outcome, where + " " + w), w, outcome == Attempt.Outcome.NOT_DELIVERED);
+        }
+
+        /** Not sent for a reason of the message's, not the MTA's: its breaker ignores it. */
+        Result notTried(String what) {
+            String w = scrub(SmtpFailures.oneLine(what));
+            return new Result(new Attempt(name, Attempt.Outcome.NOT_DELIVERED, where + " " + w), w, false);
         }
 
         String scrub(String s) {
