@@ -1,6 +1,7 @@
 package dev.kiamms.app.broker;
 
 import dev.kiamms.bus.DeliveryLedger;
+import dev.kiamms.bus.KvSendBudget;
 import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.protocol.Subjects;
 
@@ -117,6 +118,7 @@ public final class BrokerConfigWriter {
         s.append("    {user: ").append(quote(BrokerCredentials.MSS))
                 .append(", password: ").append(quote(c.password(BrokerCredentials.MSS)))
                 .append(", permissions: {publish: {allow: [\"$JS.API.>\", \"$JS.ACK.>\", ").append(quote(DeliveryLedger.WRITE_SUBJECTS)).append(", ")
+                .append(quote(KvSendBudget.WRITE_SUBJECTS)).append(", ")
                 // Audits its spool moves into the stream when the stream missed them.
                 .append(quote(Subjects.AUDIT_PREFIX + ">")).append(", ").append(quote(Subjects.INBOX_PREFIX + ".>"))
                 .append("]}, subscribe: {allow: [").append(quote(Subjects.ALL)).append(", \"_INBOX.>\"]}}}\n");

@@ -224,6 +224,7 @@ public final class StatusCommand implements Callable<Integer> {
     private static void putCounters(Map<String, Object> j, RunStats stats) {
         j.put("handlers", stats == null ? Map.of() : stats.handlers());
         j.put("mailAttempts", stats == null || stats.mailAttempts() == null ? Map.of() : stats.mailAttempts());
+        j.put("sendLimits", stats == null || stats.sendLimits() == null ? Map.of() : stats.sendLimits());
     }
 
     private static void counterRows(PrintStream out, long deadLetters, RunStats stats) {
@@ -233,6 +234,10 @@ public final class StatusCommand implements Callable<Integer> {
                     + " failed, " + c.refused() + " refused, " + c.duplicates() + " repeats"));
             if (stats.mailAttempts() != null) {
                 stats.mailAttempts().forEach((mta, byOutcome) -> row(out, "mail", mta + ": " + byOutcome));
+            }
+            if (stats.sendLimits() != null) {
+                stats.sendLimits().forEach((action, c) -> row(out, "send limits", action + ": " + c.allowed() + " allowed, "
+                        + c.overLimit() + " over the limit, " + c.unavailable() + " refused with the limit store down"));
             }
         }
     }

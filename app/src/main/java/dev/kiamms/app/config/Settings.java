@@ -186,14 +186,22 @@ public record Settings(
             AuditSettings audits,
             Toggle logs,
             ActionsSettings actions,
-            DedupSettings dedup) {
+            DedupSettings dedup,
+            /** Per action or route, the per-recipient send limit (see LimitSettings); never null. */
+            java.util.Map<String, LimitSettings> limits) {
         public ServiceSettings {
+            limits = LimitSettings.withDefaults(limits);
             queueGroup = queueGroup == null || queueGroup.isBlank() ? "kiam-ms" : queueGroup.trim();
             events = events != null ? events : new Toggle(null);
             audits = audits != null ? audits : new AuditSettings(null, null);
             logs = logs != null ? logs : new Toggle(null);
             actions = actions != null ? actions : new ActionsSettings(null, null);
             dedup = dedup != null ? dedup : new DedupSettings(null, null);
+        }
+
+        public ServiceSettings(String queueGroup, Toggle events, AuditSettings audits, Toggle logs, ActionsSettings actions,
+                               DedupSettings dedup) {
+            this(queueGroup, events, audits, logs, actions, dedup, null);
         }
 
         /** Whether any switched-on handler sends mail, so templates and MTAs are needed. */

@@ -121,8 +121,9 @@ public final class Appliance {
                 return t;
             });
     private final IpLocationHandler ipLocation = new IpLocationHandler(() -> resources.get().geoip());
-    private final SendVerifyEmailHandler sendVerifyEmail =
-            new SendVerifyEmailHandler(() -> resources.get().composer(), () -> resources.get().delivery());
+    /** Per-recipient send limits, shared through JetStream once it is attached; refuses until then. */
+    private final SendLimits sendLimits;
+    private final SendVerifyEmailHandler sendVerifyEmail;
     private BrokerSupervisor broker;
     /** With the embedded broker: its users follow the app users on file. */
     private BrokerUsers brokerUsers;
@@ -143,6 +144,9 @@ public final class Appliance {
         this.paths = paths;
         this.config = config;
         this.settings = config.settings();
+        this.sendLimits = new SendLimits(settings.service().limits());
+        this.sendVerifyEmail = new SendVerifyEmailHandler(() -> resources.get().composer(), () -> resources.get().delivery(),
+                SendVerifyEmailHandler.BUDGET, sendLimits);
     }
 
     /** Completes with the process exit code once the appliance has stopped for good. */
@@ -461,6 +465,7 @@ public final class Appliance {
         String holder = "kiam-ms pid " + ProcessHandle.current().pid() + " on " + hostName();
         DeliveryLedger opened = patiently("the delivery records", patience, () -> DeliveryLedger.open(connection, keep,
                 settings.broker().replicas(), holder));
+        patiently("the send limits", patience, () -> sendLimits.open(connection, settings.broker().replicas()));
         DurableEvents d = new DurableEvents(connection, events, codec, new DeadLetters(paths.deadLetterDir()),
                 new DurableEvents.RetryPolicy(r.maxAttempts(), Duration.ofSeconds(r.firstPauseSeconds()),
                         Duration.ofSeconds(r.maxPauseSeconds())), AUDIT_ACK_WAIT, opened);
@@ -712,6 +717,11 @@ public final class Appliance {
 
     /** What /healthz and /metrics read: counters and fields set before the endpoint started, never the appliance's lock. */
     private final class ApplianceHealth implements HealthSource {
+
+        @Override
+        public Map<String, dev.kiamms.limit.BudgetCounts.Counts> sendLimits() {
+            return sendLimits.counts();
+        }
         @Override
         public boolean brokerConnected() {
             Connection c = connection;
@@ -813,7 +823,7 @@ public final class Appliance {
                 watchStore();
                 HealthSnapshot health = HealthSnapshot.of(healthSource);
                 RunStats.of(stats, durable == null ? 0 : durable.deadLettered(), DeliveryStats.process().snapshot(),
-                        health.status(), health.problems()).write(paths.statsFile());
+                        health.status(), health.problems(), sendLimits.counts()).write(paths.statsFile());
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.FINE, "stats file", e);
             }

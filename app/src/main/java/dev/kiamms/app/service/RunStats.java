@@ -1,6 +1,7 @@
 package dev.kiamms.app.service;
 
 import dev.kiamms.files.OwnerOnlyFiles;
+import dev.kiamms.limit.BudgetCounts;
 import dev.kiamms.mail.delivery.Attempt;
 import dev.kiamms.pipeline.HandlerStats;
 
@@ -20,14 +21,21 @@ import java.util.Optional;
  * made, the mail attempts per MTA and outcome, and the health with its problems.
  */
 public record RunStats(String at, Map<String, HandlerStats.Counts> handlers, long deadLettered,
-                       Map<String, Map<Attempt.Outcome, Long>> mailAttempts, String health, List<String> problems) {
+                       Map<String, Map<Attempt.Outcome, Long>> mailAttempts, String health, List<String> problems,
+                       Map<String, BudgetCounts.Counts> sendLimits) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** @param health and {@code problems}: what /healthz says now, for status */
     public static RunStats of(HandlerStats stats, long deadLettered, Map<String, Map<Attempt.Outcome, Long>> mailAttempts,
                               String health, List<String> problems) {
-        return new RunStats(Instant.now().toString(), stats.snapshot(), deadLettered, mailAttempts, health, problems);
+        return of(stats, deadLettered, mailAttempts, health, problems, Map.of());
+    }
+
+    /** @param sendLimits per action with a send limit: allowed, over the limit, store unavailable */
+    public static RunStats of(HandlerStats stats, long deadLettered, Map<String, Map<Attempt.Outcome, Long>> mailAttempts,
+                              String health, List<String> problems, Map<String, BudgetCounts.Counts> sendLimits) {
+        return new RunStats(Instant.now().toString(), stats.snapshot(), deadLettered, mailAttempts, health, problems, sendLimits);
     }
 
     public void write(Path file) throws IOException {
