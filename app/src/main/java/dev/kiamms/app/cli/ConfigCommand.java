@@ -110,7 +110,7 @@ public final class ConfigCommand {
             }
             if (s.service().sendsMail()) {
                 try {
-                    MailSetup.templates(paths, config);
+                    PreviewCommand.problems(MailSetup.templates(paths, config)).forEach(problems::add);
                 } catch (KiamMsException e) {
                     problems.add(at(file, text, "mail.template_dir") + e.getMessage());
                 }
