@@ -41,6 +41,27 @@ public interface SendBudget {
      */
     Verdict spend(String action, String recipient);
 
+    /**
+     * For a sender that answers no one (a route): counts the mail, or logs one line with the reqid
+     * saying why it is dropped and returns false.
+     *
+     * @param log where the drop is logged (the caller's own logger)
+     */
+    default boolean allowsOrLogs(String action, String recipient, String reqid, java.util.logging.Logger log) {
+        Verdict v = spend(action, recipient);
+        if (v instanceof Verdict.OverLimit over) {
+            log.warning(() -> "reqid=" + reqid + " " + action + ": mail dropped, the recipient had " + over.limit().describe()
+                    + "; allowed again in " + over.retryAfter().toSeconds() + " s");
+            return false;
+        }
+        if (v instanceof Verdict.Unavailable down) {
+            log.warning(() -> "reqid=" + reqid + " " + action + ": mail dropped, its per-recipient limit cannot be checked: "
+                    + down.reason());
+            return false;
+        }
+        return true;
+    }
+
     /** No limit at all: for tests and for an action whose limit is switched off. */
     static SendBudget unlimited() {
         return (action, recipient) -> new Verdict.Allowed();

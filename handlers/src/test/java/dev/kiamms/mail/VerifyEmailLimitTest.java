@@ -256,4 +256,38 @@ class VerifyEmailLimitTest {
         assertEquals(1, keys.size(), keys.toString());
         assertTrue(keys.get(0).startsWith("sendverifyemail.") && !keys.get(0).contains("henry"), keys.toString());
     }
+
+    @Test
+    void aRouteDropsOverItsBudgetWithOneLogLineNamingTheReqid() throws Exception {
+        SendBudget budget = KvSendBudget.open(connect(), Map.of("welcome-route", new SendLimit(1, Duration.ofMinutes(5))), 1,
+                CALL_TIMEOUT, Clock.systemUTC());
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("kiamms.test.route");
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                lines.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(capture);
+        try {
+            assertTrue(budget.allowsOrLogs("welcome-route", "ivy@example.org", "r1", log));
+            assertEquals(List.of(), lines);
+            assertEquals(false, budget.allowsOrLogs("welcome-route", "ivy@example.org", "r2", log));
+            System.out.println("route drop: " + lines);
+            assertEquals(1, lines.size(), lines.toString());
+            assertTrue(lines.get(0).startsWith("reqid=r2 welcome-route: mail dropped, the recipient had 1 mail in 5 minutes"), lines.get(0));
+            assertTrue(!lines.get(0).contains("ivy"), "no address in the log: " + lines.get(0));
+        } finally {
+            log.removeHandler(capture);
+        }
+    }
 }
