@@ -4,6 +4,7 @@ import dev.kiamms.app.cli.CompletionCommand;
 import dev.kiamms.app.cli.ConfigCommand;
 import dev.kiamms.app.cli.DeadLettersCommand;
 import dev.kiamms.app.cli.DeliveriesCommand;
+import dev.kiamms.app.cli.PreviewCommand;
 import dev.kiamms.app.cli.GeoipCommand;
 import dev.kiamms.app.cli.KiamConfigCommand;
 import dev.kiamms.app.cli.ReloadCommand;
@@ -30,7 +31,7 @@ import java.io.PrintWriter;
         description = "All-in-one message service for the KrossIAM identity server: a managed NATS broker and the "
                 + "handlers that answer KrossIAM's actions.",
         subcommands = {StartCommand.class, StatusCommand.class, SendTestCommand.class, KiamConfigCommand.class,
-                DeadLettersCommand.class, DeliveriesCommand.class, ReloadCommand.class, UsersCommand.class, TailCommand.class, ConfigCommand.class, GeoipCommand.class, CompletionCommand.class,
+                DeadLettersCommand.class, DeliveriesCommand.class, ReloadCommand.class, UsersCommand.class, TailCommand.class, ConfigCommand.class, PreviewCommand.class, GeoipCommand.class, CompletionCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failure, 2 configuration or usage error, 3 not running, 4 the action answered with an error."})
 public final class KiamMs {

@@ -1,5 +1,6 @@
 package dev.kiamms.mail;
 
+import dev.kiamms.limit.SendBudget;
 import dev.kiamms.mail.delivery.DeliveryException;
 import dev.kiamms.mail.delivery.DeliveryReport;
 import dev.kiamms.mail.delivery.MailDelivery;
@@ -45,17 +46,26 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
     private final Supplier<MailComposer> composer;
     private final Supplier<MailDelivery> delivery;
     private final Duration budget;
+    /** How many mails one address may get; asked after the mail is composed, before it is sent. */
+    private final SendBudget perRecipient;
 
     /** Suppliers, so that a configuration reload takes effect with the next message. */
     public SendVerifyEmailHandler(Supplier<MailComposer> composer, Supplier<MailDelivery> delivery) {
-        this(composer, delivery, BUDGET);
+        this(composer, delivery, BUDGET, SendBudget.unlimited());
     }
 
     /** With another budget than {@link #BUDGET} (tests). */
     public SendVerifyEmailHandler(Supplier<MailComposer> composer, Supplier<MailDelivery> delivery, Duration budget) {
+        this(composer, delivery, budget, SendBudget.unlimited());
+    }
+
+    /** @param perRecipient the per-address limit; over it, or when it cannot be checked, nothing is sent */
+    public SendVerifyEmailHandler(Supplier<MailComposer> composer, Supplier<MailDelivery> delivery, Duration budget,
+                                  SendBudget perRecipient) {
         this.composer = composer;
         this.delivery = delivery;
         this.budget = budget;
+        this.perRecipient = perRecipient;
     }
 
     @Override
@@ -88,6 +98,7 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
                         "expire", nz(r.expire())));
         try {
             dev.kiamms.mail.delivery.MessageBuilder mail = composer.get().compose(draft, "href");
+            checkBudget(to, context.reqid());
             MailDelivery d = delivery.get();
             long deadline = System.nanoTime() + budget.toNanos();
             Future<DeliveryReport> sending = SENDERS.submit(() -> d.deliver(context.reqid(), KEY, mail, deadline));
@@ -125,6 +136,24 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
             throw new ActionException(e.getMessage());
         } catch (RuntimeException e) {
             throw new ActionException("the verification mail could not be composed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Counts this mail against the address's budget, or refuses it (code 1) saying when to try again. */
+    private void checkBudget(InternetAddress to, String reqid) throws ActionException {
+        SendBudget.Verdict verdict = perRecipient.spend(KEY, to.getAddress());
+        if (verdict instanceof SendBudget.Verdict.OverLimit over) {
+            long minutes = over.retryAfterMinutes();
+            LOG.warning(() -> "reqid=" + reqid + " verify-email not sent: the address had " + over.limit().describe()
+                    + "; allowed again in " + over.retryAfter().toSeconds() + " s");
+            throw new ActionException("too many verification mails to this address; try again in " + minutes
+                    + (minutes == 1 ? " minute" : " minutes"));
+        }
+        if (verdict instanceof SendBudget.Verdict.Unavailable down) {
+            LOG.warning(() -> "reqid=" + reqid + " verify-email not sent: the per-address send limit cannot be checked: "
+                    + down.reason());
+            throw new ActionException("the verification mail was not sent: its per-address limit cannot be checked now"
+                    + " (JetStream not answering); try again in a minute");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.kiamms.app.broker;
 
 import dev.kiamms.bus.AttemptStream;
 import dev.kiamms.bus.DeliveryLedger;
+import dev.kiamms.bus.KvSendBudget;
 import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.protocol.Subjects;
 
@@ -119,7 +120,8 @@ public final class BrokerConfigWriter {
                 .append(", password: ").append(quote(c.password(BrokerCredentials.MSS)))
                 .append(", permissions: {publish: {allow: [\"$JS.API.>\", \"$JS.ACK.>\", ").append(quote(DeliveryLedger.WRITE_SUBJECTS)).append(", ")
                 .append(quote(AttemptStream.WRITE_SUBJECTS)).append(", ")
-                // Its log of delivery attempts; audits its spool moves into the stream when the stream missed them.
+                .append(quote(KvSendBudget.WRITE_SUBJECTS)).append(", ")
+                // Its log of delivery attempts and the per-recipient send counts; audits its spool moves into the stream when the stream missed them.
                 .append(quote(Subjects.AUDIT_PREFIX + ">")).append(", ").append(quote(Subjects.INBOX_PREFIX + ".>"))
                 .append("]}, subscribe: {allow: [").append(quote(Subjects.ALL)).append(", \"_INBOX.>\"]}}}\n");
         // kiam-ms tail: watches, never publishes.

@@ -115,7 +115,7 @@ public final class ConfigCommand {
             problems.addAll(Registries.problems(registry, config));
             if (registry.needsMail(s)) {
                 try {
-                    MailSetup.templates(paths, config);
+                    PreviewCommand.problems(MailSetup.templates(paths, config)).forEach(problems::add);
                 } catch (KiamMsException e) {
                     problems.add(at(file, text, "mail.template_dir") + e.getMessage());
                 }

@@ -225,6 +225,7 @@ public final class StatusCommand implements Callable<Integer> {
         j.put("handlers", stats == null ? Map.of() : stats.handlers());
         j.put("mailAttempts", stats == null || stats.mailAttempts() == null ? Map.of() : stats.mailAttempts());
         j.put("mtas", stats == null || stats.mtas() == null ? List.of() : stats.mtas());
+        j.put("sendLimits", stats == null || stats.sendLimits() == null ? Map.of() : stats.sendLimits());
     }
 
     private static void counterRows(PrintStream out, long deadLetters, RunStats stats) {
@@ -237,6 +238,10 @@ public final class StatusCommand implements Callable<Integer> {
             }
             if (stats.mtas() != null) {
                 stats.mtas().forEach(m -> row(out, "mta", m.describe()));
+            }
+            if (stats.sendLimits() != null) {
+                stats.sendLimits().forEach((action, c) -> row(out, "send limits", action + ": " + c.allowed() + " allowed, "
+                        + c.overLimit() + " over the limit, " + c.unavailable() + " refused with the limit store down"));
             }
         }
     }

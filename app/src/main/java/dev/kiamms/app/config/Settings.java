@@ -193,14 +193,22 @@ public record Settings(
             AuditSettings audits,
             Toggle logs,
             Map<String, ActionSettings> actions,
-            DedupSettings dedup) {
+            DedupSettings dedup,
+            /** Per action or route, the per-recipient send limit (see LimitSettings); never null. */
+            Map<String, LimitSettings> limits) {
         public ServiceSettings {
+            limits = LimitSettings.withDefaults(limits);
             queueGroup = queueGroup == null || queueGroup.isBlank() ? "kiam-ms" : queueGroup.trim();
             events = events != null ? events : new Toggle(null);
             audits = audits != null ? audits : new AuditSettings(null, null);
             logs = logs != null ? logs : new Toggle(null);
             actions = actionsByKey(actions);
             dedup = dedup != null ? dedup : new DedupSettings(null, null);
+        }
+
+        public ServiceSettings(String queueGroup, Toggle events, AuditSettings audits, Toggle logs,
+                               Map<String, ActionSettings> actions, DedupSettings dedup) {
+            this(queueGroup, events, audits, logs, actions, dedup, null);
         }
 
         /** The settings of one action by its protocol key ({@code iplocation}); an action not written here is switched on. */

@@ -1,6 +1,7 @@
 package dev.kiamms.app.health;
 
 import dev.kiamms.bus.DurableEvents;
+import dev.kiamms.limit.BudgetCounts;
 import dev.kiamms.mail.delivery.Attempt;
 import dev.kiamms.pipeline.HandlerStats;
 
@@ -18,15 +19,25 @@ import java.util.Map;
 public record HealthSnapshot(boolean brokerConnected, List<String> subscriptions, Map<String, HandlerStats.Counts> handlers,
                              Map<String, Map<Attempt.Outcome, Long>> mailAttempts, int brokerRestarts, long deadLetters,
                              List<String> otherProblems, List<String> degradations, List<DurableEvents.ConsumerState> consumers,
-                             long possiblyDelivered, int spoolWaiting) {
+                             long possiblyDelivered, int spoolWaiting, Map<String, BudgetCounts.Counts> sendLimits) {
 
     public HealthSnapshot {
+        sendLimits = sendLimits == null ? Map.of() : sendLimits;
         subscriptions = subscriptions == null ? List.of() : List.copyOf(subscriptions);
         handlers = handlers == null ? Map.of() : handlers;
         mailAttempts = mailAttempts == null ? Map.of() : mailAttempts;
         otherProblems = otherProblems == null ? List.of() : List.copyOf(otherProblems);
         degradations = degradations == null ? List.of() : List.copyOf(degradations);
         consumers = consumers == null ? List.of() : List.copyOf(consumers);
+    }
+
+    /** Without send-limit counts. */
+    public HealthSnapshot(boolean brokerConnected, List<String> subscriptions, Map<String, HandlerStats.Counts> handlers,
+                          Map<String, Map<Attempt.Outcome, Long>> mailAttempts, int brokerRestarts, long deadLetters,
+                          List<String> otherProblems, List<String> degradations, List<DurableEvents.ConsumerState> consumers,
+                          long possiblyDelivered, int spoolWaiting) {
+        this(brokerConnected, subscriptions, handlers, mailAttempts, brokerRestarts, deadLetters, otherProblems, degradations,
+                consumers, possiblyDelivered, spoolWaiting, Map.of());
     }
 
     public HealthSnapshot(boolean brokerConnected, List<String> subscriptions, Map<String, HandlerStats.Counts> handlers,
@@ -38,7 +49,7 @@ public record HealthSnapshot(boolean brokerConnected, List<String> subscriptions
     public static HealthSnapshot of(HealthSource source) {
         return new HealthSnapshot(source.brokerConnected(), source.subscriptions(), source.handlers(),
                 source.mailAttempts(), source.brokerRestarts(), source.deadLetters(), source.problems(), source.degradations(),
-                source.consumers(), source.possiblyDelivered(), source.spoolWaiting());
+                source.consumers(), source.possiblyDelivered(), source.spoolWaiting(), source.sendLimits());
     }
 
     /** {@code ok}, {@code degraded} (answering, but something a person should look at) or {@code unhealthy}. */

@@ -1,6 +1,7 @@
 package dev.kiamms.app.health;
 
 import dev.kiamms.bus.DurableEvents;
+import dev.kiamms.limit.BudgetCounts;
 import dev.kiamms.mail.delivery.Attempt;
 import dev.kiamms.pipeline.HandlerStats;
 
@@ -53,6 +54,11 @@ public interface HealthSource {
     /** Audits in this node's spool that the stream has not taken yet. */
     default int spoolWaiting() {
         return 0;
+    }
+
+    /** Per action or route with a send limit: mails allowed, refused over the limit, refused with the store down. */
+    default Map<String, BudgetCounts.Counts> sendLimits() {
+        return Map.of();
     }
 
     /** Audits kept as dead letters because an earlier attempt may have mailed them, since kiam-ms started. */

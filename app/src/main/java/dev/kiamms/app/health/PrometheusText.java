@@ -60,6 +60,18 @@ public final class PrometheusText {
                 "Audits in this node's spool that the stream has not taken yet (JetStream unavailable, or a backlog).");
         sample(out, "kiamms_spool_waiting", null, Integer.toString(s.spoolWaiting()));
 
+        if (!s.sendLimits().isEmpty()) { // from the first mail a limit decided on
+            family(out, "kiamms_send_limit_total", "counter",
+                    "Mails per action or route with a per-recipient send limit, by what the limit said: allowed, over_limit "
+                            + "(refused: the address had its budget) or unavailable (refused: the limit's store did not answer).");
+            s.sendLimits().forEach((action, c) -> {
+                String label = "action=\"" + escapeLabelValue(action) + "\"";
+                sample(out, "kiamms_send_limit_total", label + ",outcome=\"allowed\"", Long.toString(c.allowed()));
+                sample(out, "kiamms_send_limit_total", label + ",outcome=\"over_limit\"", Long.toString(c.overLimit()));
+                sample(out, "kiamms_send_limit_total", label + ",outcome=\"unavailable\"", Long.toString(c.unavailable()));
+            });
+        }
+
         family(out, "kiamms_healthy", "gauge", "1 when /healthz says ok, else 0 (degraded or unhealthy).");
         sample(out, "kiamms_healthy", null, s.problems().isEmpty() ? "1" : "0");
 

@@ -28,7 +28,8 @@ public final class BuiltIns {
                 new ActionRegistration("iplocation", false,
                         c -> new IpLocationHandler(() -> c.resources().geoip()), BuiltIns::engineCheck, SendTestIpLocation.class),
                 new ActionRegistration("sendverifyemail", true,
-                        c -> new SendVerifyEmailHandler(() -> c.resources().composer(), () -> c.resources().delivery()),
+                        c -> new SendVerifyEmailHandler(() -> c.resources().composer(), () -> c.resources().delivery(),
+                                SendVerifyEmailHandler.BUDGET, c.sendBudget()),
                         ActionRegistration::noOptions, SendTestVerifyEmail.class)),
                 List.of(
                         new EventRegistration(Subjects.audit("accountaddemail"), EventKind.AUDIT, null,

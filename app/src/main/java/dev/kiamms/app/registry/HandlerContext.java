@@ -1,5 +1,6 @@
 package dev.kiamms.app.registry;
 
+import dev.kiamms.limit.SendBudget;
 import dev.kiamms.app.service.Resources;
 import dev.kiamms.sink.JsonLinesFile;
 
@@ -14,4 +15,7 @@ public interface HandlerContext {
 
     /** A rotated JSON-lines file {@code <log dir>/<name>.jsonl}, closed when the appliance stops. */
     JsonLinesFile sink(String name);
+
+    /** The per-recipient send limits, shared by every instance on the broker. */
+    SendBudget sendBudget();
 }

@@ -282,7 +282,8 @@ public final class Appliance {
                 HealthSnapshot snapshot = HealthSnapshot.of(healthSource);
                 DurableEvents d = wiring.jetStream().durable();
                 RunStats.of(stats, d == null ? 0 : d.deadLettered(), DeliveryStats.process().snapshot(),
-                        snapshot.status(), snapshot.problems(), mtaStates()).write(paths.statsFile());
+                        snapshot.status(), snapshot.problems(), mtaStates(),
+                        wiring.jetStream().sendLimits().counts()).write(paths.statsFile());
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.FINE, "stats file", e);
             }

@@ -85,6 +85,11 @@ final class ApplianceHealth implements HealthSource {
     }
 
     @Override
+    public java.util.Map<String, dev.kiamms.limit.BudgetCounts.Counts> sendLimits() {
+        return wiring.jetStream().sendLimits().counts();
+    }
+
+    @Override
     public List<String> degradations() {
         List<String> out = new ArrayList<>();
         String waiting = wiring.jetStreamWaiting();

@@ -57,11 +57,14 @@ final class JetStreamAttach {
     private volatile String diskProblem;
     /** Where mail delivery records its attempts: the broker's attempt stream once JetStream is there. */
     private final AttemptLogSlot attemptLog = new AttemptLogSlot();
+    /** Per-recipient send limits, shared through JetStream once it is attached; refuses until then. */
+    private final SendLimits sendLimits;
 
     JetStreamAttach(InstancePaths paths, Settings settings, Path logDir) {
         this.paths = paths;
         this.settings = settings;
         this.logDir = logDir;
+        this.sendLimits = new SendLimits(settings.service().limits());
     }
 
     DurableEvents durable() {
@@ -74,6 +77,10 @@ final class JetStreamAttach {
 
     AttemptLogSlot attemptLog() {
         return attemptLog;
+    }
+
+    SendLimits sendLimits() {
+        return sendLimits;
     }
 
     String storeLoss() {
@@ -115,6 +122,7 @@ final class JetStreamAttach {
         DeliveryLedger opened = patiently("the delivery records", patience, () -> DeliveryLedger.open(connection, keep,
                 settings.broker().replicas(), holder));
         openAttemptLog(connection);
+        patiently("the send limits", patience, () -> sendLimits.open(connection, settings.broker().replicas()));
         DurableEvents d = new DurableEvents(connection, events, codec, new DeadLetters(paths.deadLetterDir()),
                 new DurableEvents.RetryPolicy(r.maxAttempts(), Duration.ofSeconds(r.firstPauseSeconds()),
                         Duration.ofSeconds(r.maxPauseSeconds())), AUDIT_ACK_WAIT, opened);

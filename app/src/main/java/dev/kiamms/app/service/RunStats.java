@@ -1,6 +1,7 @@
 package dev.kiamms.app.service;
 
 import dev.kiamms.files.OwnerOnlyFiles;
+import dev.kiamms.limit.BudgetCounts;
 import dev.kiamms.mail.delivery.Attempt;
 import dev.kiamms.mail.delivery.MtaBreaker;
 import dev.kiamms.pipeline.HandlerStats;
@@ -22,7 +23,7 @@ import java.util.Optional;
  */
 public record RunStats(String at, Map<String, HandlerStats.Counts> handlers, long deadLettered,
                        Map<String, Map<Attempt.Outcome, Long>> mailAttempts, String health, List<String> problems,
-                       List<MtaState> mtas) {
+                       List<MtaState> mtas, Map<String, BudgetCounts.Counts> sendLimits) {
 
     /**
      * One MTA's circuit breaker: {@code state} closed, open or half_open; {@code openUntil} an
@@ -47,14 +48,18 @@ public record RunStats(String at, Map<String, HandlerStats.Counts> handlers, lon
     /** @param health and {@code problems}: what /healthz says now, for status */
     public static RunStats of(HandlerStats stats, long deadLettered, Map<String, Map<Attempt.Outcome, Long>> mailAttempts,
                               String health, List<String> problems) {
-        return of(stats, deadLettered, mailAttempts, health, problems, List.of());
+        return of(stats, deadLettered, mailAttempts, health, problems, List.of(), Map.of());
     }
 
-    /** @param mtas the MTAs' circuit breakers, in the order they are tried */
+    /**
+     * @param mtas       the MTAs' circuit breakers, in the order they are tried
+     * @param sendLimits per action with a send limit: allowed, over the limit, store unavailable
+     */
     public static RunStats of(HandlerStats stats, long deadLettered, Map<String, Map<Attempt.Outcome, Long>> mailAttempts,
-                              String health, List<String> problems, List<MtaBreaker.State> mtas) {
+                              String health, List<String> problems, List<MtaBreaker.State> mtas,
+                              Map<String, BudgetCounts.Counts> sendLimits) {
         return new RunStats(Instant.now().toString(), stats.snapshot(), deadLettered, mailAttempts, health, problems,
-                MtaState.of(mtas));
+                MtaState.of(mtas), sendLimits);
     }
 
     public void write(Path file) throws IOException {

@@ -88,6 +88,11 @@ final class Wiring implements HandlerContext {
     }
 
     @Override
+    public dev.kiamms.limit.SendBudget sendBudget() {
+        return jetStream.sendLimits();
+    }
+
+    @Override
     public JsonLinesFile sink(String name) {
         try {
             Settings.LogSettings log = settings.log();

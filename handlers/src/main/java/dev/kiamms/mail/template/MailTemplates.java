@@ -180,6 +180,71 @@ public final class MailTemplates {
      * @throws IllegalArgumentException if there is no template {@code name}
      */
     public MailContent render(String name, String locale, Map<String, ?> data) {
+        Variant chosen = resolve(name, locale);
+        Map<String, Object> values = new HashMap<>();
+        if (data != null) {
+            values.putAll(data);
+        }
+        values.putIfAbsent(LOGO_CID_KEY, LOGO_CID);
+        return new MailContent(chosen.html().execute(values), chosen.text().execute(values));
+    }
+
+    /**
+     * The names the HTML ({@code html}) and text ({@code txt}) part of template {@code name} for
+     * {@code locale} read from the data: its variables and sections, inner ones included, in the
+     * order they first appear. A name missing from the data renders as nothing, so a preview
+     * compares these with its data to catch a misspelt variable.
+     *
+     * @throws IllegalArgumentException if there is no template {@code name}
+     */
+    public Map<String, Set<String>> variables(String name, String locale) {
+        Variant chosen = resolve(name, locale);
+        Map<String, Set<String>> out = new java.util.LinkedHashMap<>();
+        out.put("html", namesIn(chosen.html()));
+        out.put("txt", namesIn(chosen.text()));
+        return out;
+    }
+
+    private static Set<String> namesIn(Template template) {
+        Set<String> names = new java.util.LinkedHashSet<>();
+        template.visit(new Mustache.Visitor() {
+            @Override
+            public void visitText(String text) {
+            }
+
+            @Override
+            public void visitVariable(String name) {
+                add(name);
+            }
+
+            @Override
+            public boolean visitInclude(String name) {
+                return false; // partials are refused at load time
+            }
+
+            @Override
+            public boolean visitSection(String name) {
+                add(name);
+                return true;
+            }
+
+            @Override
+            public boolean visitInvertedSection(String name) {
+                add(name);
+                return true;
+            }
+
+            private void add(String name) {
+                if (!name.equals(".") && !name.equals("this")) {
+                    names.add(name);
+                }
+            }
+        });
+        return names;
+    }
+
+    /** The HTML and text part that {@code locale} gets of template {@code name}, each falling back on its own. */
+    private Variant resolve(String name, String locale) {
         Variant fallback = name == null ? null : defaults.get(name.toLowerCase(Locale.ROOT));
         if (fallback == null) {
             throw new IllegalArgumentException("no mail template named '" + name + "' in " + dir);
@@ -205,12 +270,7 @@ public final class MailTemplates {
         if (text == null) {
             text = fallback.text();
         }
-        Map<String, Object> values = new HashMap<>();
-        if (data != null) {
-            values.putAll(data);
-        }
-        values.putIfAbsent(LOGO_CID_KEY, LOGO_CID);
-        return new MailContent(html.execute(values), text.execute(values));
+        return new Variant(html, text);
     }
 
     /** The logo's bytes (a copy). */
