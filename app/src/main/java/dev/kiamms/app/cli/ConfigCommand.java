@@ -2,9 +2,9 @@ package dev.kiamms.app.cli;
 
 import dev.kiamms.app.KiamMsException;
 import dev.kiamms.app.config.ConfigLoader;
-import dev.kiamms.app.config.KeyLines;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.SecretFiles;
+import dev.kiamms.app.config.YamlTree;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.app.users.AppUsers;
@@ -52,7 +52,9 @@ public final class ConfigCommand {
             List<String> warnings = new ArrayList<>();
             LoadedConfig config = null;
             try {
-                config = new ConfigLoader().load(target, true);
+                ConfigLoader.Outcome outcome = new ConfigLoader().read(target, true);
+                config = outcome.config();
+                problems.addAll(outcome.lines());
             } catch (KiamMsException e) {
                 problems.add(e.getMessage());
             }
@@ -136,15 +138,16 @@ public final class ConfigCommand {
                         default -> tls.ca();
                     };
                     if (!value.isEmpty() && !Files.isReadable(config.resolve(value, paths.confDir()))) {
-                        problems.add(at(file, text, "broker.tls." + key) + "broker.tls." + key + " " + value + " is missing or not readable");
+                        problems.add(at(file, text, "broker.tls." + key) + value + " is missing or not readable");
                     }
                 }
             }
         }
 
+        /** {@code FILE:LINE: key: }, the same form as the loader's problems. */
         private static String at(Path file, String text, String key) {
-            int line = KeyLines.lineOf(text, key);
-            return file + (line > 0 ? " line " + line : "") + ": ";
+            int line = YamlTree.lineOf(text, key);
+            return file + (line > 0 ? ":" + line : "") + ": " + key + ": ";
         }
     }
 }
