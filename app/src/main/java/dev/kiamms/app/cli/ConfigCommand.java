@@ -64,22 +64,15 @@ public final class ConfigCommand {
                 warnings.addAll(SecretFiles.warnings(config, paths.confDir()));
                 clusterSize(config.settings()).ifPresent(warnings::add);
             }
-            if (output.json()) {
-                Map<String, Object> j = new LinkedHashMap<>();
-                j.put("file", target.toString());
-                j.put("ok", problems.isEmpty());
-                j.put("problems", problems);
-                j.put("warnings", warnings);
-                output.printJson(System.out, j);
-            } else {
-                if (problems.isEmpty()) {
-                    System.out.println(target + ": configuration OK");
-                } else {
-                    problems.forEach(System.out::println);
-                }
-                // Warnings do not make the file unusable, so they leave the exit code alone.
-                warnings.forEach(w -> System.out.println("warning: " + w));
-            }
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("file", target.toString());
+            j.put("ok", problems.isEmpty());
+            j.put("problems", problems);
+            j.put("warnings", warnings);
+            List<String> text = new ArrayList<>(problems.isEmpty() ? List.of(target + ": configuration OK") : problems);
+            // Warnings do not make the file unusable, so they leave the exit code alone.
+            warnings.forEach(w -> text.add("warning: " + w));
+            output.print(Result.of(j, text));
             return problems.isEmpty() ? 0 : KiamMsException.CONFIG;
         }
 

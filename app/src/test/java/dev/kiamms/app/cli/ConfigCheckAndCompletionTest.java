@@ -1,15 +1,11 @@
 package dev.kiamms.app.cli;
 
-import dev.kiamms.app.KiamMs;
 import dev.kiamms.app.config.YamlTree;
 import dev.kiamms.testing.GeoIpTestData;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -26,15 +22,8 @@ class ConfigCheckAndCompletionTest {
     }
 
     private static Run run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-        try {
-            int exit = KiamMs.run(args);
-            return new Run(exit, buffer.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(saved);
-        }
+        CommandRun r = CommandRun.of(args);
+        return new Run(r.exit(), r.out());
     }
 
     @Test
