@@ -143,7 +143,10 @@ final class RecordBinder {
             Object built = constructor.newInstance(args);
             return failed ? FAILED : built;
         } catch (InvocationTargetException e) {
-            String message = e.getCause() != null ? e.getCause().getMessage() : String.valueOf(e);
+            Throwable cause = e.getCause();
+            // A null the record cannot take (an empty list item) throws without a message.
+            String message = cause != null && cause.getMessage() != null ? cause.getMessage()
+                    : "has an empty value where one is needed; fill it in or remove it";
             // Point at the key the message names, else at the section.
             Map.Entry<String, Integer> named = firstNamed(message, keyLines);
             return named == null ? problem(line, path, message) : problem(named.getValue(), YamlTree.join(path, named.getKey()), message);
@@ -160,7 +163,14 @@ final class RecordBinder {
         boolean failed = false;
         List<Node> nodes = sequence.getValue();
         for (int i = 0; i < nodes.size(); i++) {
-            Object item = bind(nodes.get(i), itemType, path + "[" + i + "]", YamlTree.line(nodes.get(i).getStartMark()));
+            int itemLine = YamlTree.line(nodes.get(i).getStartMark());
+            if (nodes.get(i) instanceof ScalarNode s && s.getTag().equals(Tag.NULL)) {
+                // No list of the configuration has a use for an empty item.
+                failed = true;
+                problem(itemLine, path + "[" + i + "]", "is an empty list item; fill it in or remove its '-'");
+                continue;
+            }
+            Object item = bind(nodes.get(i), itemType, path + "[" + i + "]", itemLine);
             failed |= item == FAILED;
             items.add(item);
         }
@@ -307,11 +317,10 @@ final class RecordBinder {
             if (tag.equals(Tag.NULL)) {
                 return f.nullNode();
             }
-            if (tag.equals(Tag.BOOL)) {
-                return f.booleanNode(switch (v.toLowerCase(java.util.Locale.ROOT)) {
-                    case "true", "yes", "on", "y" -> true;
-                    default -> false;
-                });
+            // Only true and false are booleans (as in YAML 1.2): a password or name such as "no"
+            // or "on" stays the text it was written as.
+            if (tag.equals(Tag.BOOL) && (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false"))) {
+                return f.booleanNode(v.equalsIgnoreCase("true"));
             }
             if (tag.equals(Tag.INT)) {
                 BigInteger n = new BigInteger(v.replace("_", ""));

@@ -153,6 +153,22 @@ class ConfigProblemsTest {
     }
 
     @Test
+    void anEmptyListItemIsNamedNotACrash() throws IOException {
+        ConfigLoader.Outcome o = read("brokers:\n  - nats://a:4222\n  -\n");
+        assertEquals(1, o.problems().size(), o.lines().toString());
+        assertEquals(file() + ":3: brokers[1]: is an empty list item; fill it in or remove its '-'", o.lines().get(0));
+    }
+
+    @Test
+    void yesAndNoAreTextNotBooleans() throws IOException {
+        ConfigLoader.Outcome text = read("mail:\n  mtas:\n    - name: main\n      passwd: no\n");
+        assertTrue(text.ok(), text.lines().toString());
+        assertEquals("no", text.config().settings().mail().mtas().get(0).passwd());
+        ConfigLoader.Outcome flag = read("debug: yes\n");
+        assertEquals(List.of(file() + ":1: debug: must be true or false"), flag.lines());
+    }
+
+    @Test
     void lineOfFindsNestedKeys() {
         String yaml = "broker:\n  tls:\n    cert: a.pem\n    key: a.key\n";
         assertEquals(4, YamlTree.lineOf(yaml, "broker.tls.key"));
