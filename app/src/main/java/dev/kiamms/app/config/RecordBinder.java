@@ -3,7 +3,6 @@ package dev.kiamms.app.config;
 import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -18,8 +17,8 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -43,7 +42,9 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -75,9 +76,9 @@ final class RecordBinder {
     }
 
     /** The bound value, or empty when a problem was noted. */
-    <T> java.util.Optional<T> bind(Node root, Class<T> type) {
+    <T> Optional<T> bind(Node root, Class<T> type) {
         Object value = bind(root, type, "", root == null ? 0 : YamlTree.line(root.getStartMark()));
-        return value == FAILED ? java.util.Optional.empty() : java.util.Optional.ofNullable(type.cast(value));
+        return value == FAILED ? Optional.empty() : Optional.ofNullable(type.cast(value));
     }
 
     /** @param line the line of the key whose value {@code node} is */
@@ -105,7 +106,7 @@ final class RecordBinder {
         RecordComponent[] components = type.getRecordComponents();
         Constructor<?> constructor = canonicalConstructor(type, components);
         Map<String, Integer> index = new LinkedHashMap<>();
-        Set<String> primary = new java.util.TreeSet<>();
+        Set<String> primary = new TreeSet<>();
         for (int i = 0; i < components.length; i++) {
             for (String name : names(components[i], constructor.getParameters()[i])) {
                 index.putIfAbsent(name, i);
@@ -220,7 +221,7 @@ final class RecordBinder {
     /** What a Jackson binding error means, in the operator's words. */
     private static String explain(JsonMappingException e) {
         if (e instanceof UnrecognizedPropertyException u) {
-            Set<String> known = new java.util.TreeSet<>();
+            Set<String> known = new TreeSet<>();
             if (u.getKnownPropertyIds() != null) {
                 u.getKnownPropertyIds().forEach(id -> known.add(String.valueOf(id)));
             }
