@@ -53,9 +53,23 @@ public final class KiamMs {
     }
 
     public static int run(String... args) {
+        return run(null, null, args);
+    }
+
+    /**
+     * Runs a command printing to the given writers (null: standard output and error), so that a
+     * caller can capture what a command says without swapping {@code System.out}.
+     */
+    public static int run(PrintWriter stdout, PrintWriter stderr, String... args) {
         boolean debug = System.getenv("KIAMMS_DEBUG") != null;
         LogSetup.forCommand(debug);
         CommandLine cli = commandLine();
+        if (stdout != null) {
+            cli.setOut(stdout);
+        }
+        if (stderr != null) {
+            cli.setErr(stderr);
+        }
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (e instanceof KiamMsException k) {
@@ -74,7 +88,12 @@ public final class KiamMs {
             err.flush();
             return KiamMsException.FAILURE;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } finally {
+            cli.getOut().flush();
+            cli.getErr().flush();
+        }
     }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

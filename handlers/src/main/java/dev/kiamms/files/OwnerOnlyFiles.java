@@ -1,20 +1,26 @@
 package dev.kiamms.files;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
- * Creates directories and files that only their owner can read. Files are born with their final
- * permissions (never written first and restricted after) and replaced atomically, so a secret is
- * never readable by others, not even for a moment, and a reader never sees half a file.
+ * The one way the appliance creates and replaces its files: only their owner can read them.
+ * Files are born with their final permissions (never written first and restricted after) and
+ * replaced atomically, so a secret is never readable by others, not even for a moment, and a
+ * reader never sees half a file. {@link #writeDurably} also survives a crash. On a file system
+ * without POSIX permissions the files are written the same way, without a mode.
  */
 public final class OwnerOnlyFiles {
 
@@ -24,16 +30,18 @@ public final class OwnerOnlyFiles {
     private OwnerOnlyFiles() {
     }
 
+    /** Creates the folder, and any missing folder above it, 0700 unless it exists. */
     public static Path directory(Path dir) throws IOException {
         if (Files.isDirectory(dir)) {
             return dir;
         }
-        Path parent = dir.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
+        Path absolute = dir.toAbsolutePath();
+        Path existing = absolute.getParent();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
         }
         try {
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIR));
+            Files.createDirectories(dir, mode(existing, DIR));
         } catch (FileAlreadyExistsException e) {
             if (!Files.isDirectory(dir)) {
                 throw e;
@@ -42,10 +50,9 @@ public final class OwnerOnlyFiles {
         return dir;
     }
 
+    /** Replaces the file atomically with the content (a plain rename where the file system has no atomic one). */
     public static void write(Path file, byte[] content) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        FileAttribute<Set<PosixFilePermission>> perms = PosixFilePermissions.asFileAttribute(FILE);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp", perms);
+        Path tmp = temporary(file);
         try {
             Files.write(tmp, content);
             try {
@@ -63,23 +70,61 @@ public final class OwnerOnlyFiles {
      * (fsync), so the file survives an OS crash or power loss once this returns.
      */
     public static void writeDurably(Path file, byte[] content) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        FileAttribute<Set<PosixFilePermission>> perms = PosixFilePermissions.asFileAttribute(FILE);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp", perms);
+        Path tmp = temporary(file);
         try {
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(content);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.wrap(content);
                 while (buffer.hasRemaining()) {
                     ch.write(buffer);
                 }
                 ch.force(true);
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
-                d.force(true); // the rename itself
-            }
+            replace(tmp, file);
+            syncDirectory(file.toAbsolutePath().getParent()); // the rename itself
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Creates the file with the content; fails with {@link FileAlreadyExistsException} when it exists. */
+    public static void createNew(Path file, byte[] content) throws IOException {
+        Files.write(Files.createFile(file, mode(file.toAbsolutePath().getParent(), FILE)), content);
+    }
+
+    /**
+     * An empty owner-only file in {@code dir} with a unique name, to be filled and then moved over
+     * its target with {@link #replace} (same folder, so the rename is atomic).
+     */
+    public static Path createTemp(Path dir, String prefix, String suffix) throws IOException {
+        return Files.createTempFile(dir, prefix, suffix, mode(dir, FILE));
+    }
+
+    /** Moves a prepared file over the target in one step; refuses where the file system cannot do that atomically. */
+    public static void replace(Path prepared, Path target) throws IOException {
+        Files.move(prepared, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Opens a file for reading and writing at any position, creating it owner-only when it does
+     * not exist. An existing file keeps its mode: call {@link #tighten} for that.
+     */
+    public static FileChannel openForWriting(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        try {
+            return FileChannel.open(file, Set.<OpenOption>of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ), mode(dir, FILE));
+        } catch (FileAlreadyExistsException exists) {
+            return FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        }
+    }
+
+    /** Makes an existing file owner-only, for one created by something else or by an older version. */
+    public static void tighten(Path file) throws IOException {
+        if (!posix(file)) {
+            return;
+        }
+        if (!FILE.containsAll(Files.getPosixFilePermissions(file))) {
+            Files.setPosixFilePermissions(file, FILE);
         }
     }
 
@@ -91,7 +136,30 @@ public final class OwnerOnlyFiles {
     }
 
     public static boolean isOwnerOnly(Path file) throws IOException {
+        if (!posix(file)) {
+            return true;
+        }
         Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
         return p.stream().noneMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"));
+    }
+
+    private static Path temporary(Path file) throws IOException {
+        return createTemp(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+    }
+
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    private static FileAttribute<?>[] mode(Path dir, Set<PosixFilePermission> permissions) {
+        return dir != null && posix(dir)
+                ? new FileAttribute<?>[]{PosixFilePermissions.asFileAttribute(permissions)}
+                : new FileAttribute<?>[0];
+    }
+
+    private static boolean posix(Path path) {
+        return path.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import dev.kiamms.files.OwnerOnlyFiles;
+
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,12 +18,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
-import java.util.Set;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -59,8 +56,6 @@ public final class JsonLinesFile implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Pattern ENDS_IN_NUMBER = Pattern.compile(".*\\.[0-9]+");
     private static final ObjectWriter WRITER = JsonMapper.builder().build().writer();
-    private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
-    private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     private static final int BUFFER = 64 * 1024;
 
     private final Path dir;
@@ -68,7 +63,6 @@ public final class JsonLinesFile implements AutoCloseable {
     private final Path current;
     private final long maxBytes;
     private final int keep;
-    private final boolean posix;
     private final Pattern rotatedName;
 
     // Guarded by this.
@@ -109,15 +103,8 @@ public final class JsonLinesFile implements AutoCloseable {
         this.current = this.dir.resolve(name + SUFFIX);
         this.maxBytes = maxBytes;
         this.keep = keep;
-        this.posix = this.dir.getFileSystem().supportedFileAttributeViews().contains("posix");
         this.rotatedName = Pattern.compile(Pattern.quote(name) + "\\.([0-9]{1,9})" + Pattern.quote(SUFFIX));
-        if (!Files.isDirectory(this.dir)) {
-            if (posix) {
-                Files.createDirectories(this.dir, PosixFilePermissions.asFileAttribute(DIR_MODE));
-            } else {
-                Files.createDirectories(this.dir);
-            }
-        }
+        OwnerOnlyFiles.directory(this.dir);
         synchronized (this) {
             open();
         }
@@ -224,23 +211,9 @@ public final class JsonLinesFile implements AutoCloseable {
 
     /** Opens the current file, creating it 0600, and cuts off a torn last line. Guarded by this. */
     private void open() throws IOException {
-        FileChannel ch;
-        boolean created = false;
-        if (posix && !Files.exists(current)) {
-            try {
-                ch = FileChannel.open(current, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                        StandardOpenOption.READ), PosixFilePermissions.asFileAttribute(FILE_MODE));
-                created = true;
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
-                ch = openExisting();
-            }
-        } else {
-            ch = openExisting();
-        }
+        FileChannel ch = OwnerOnlyFiles.openForWriting(current);
         try {
-            if (posix && !created) {
-                tighten(current);
-            }
+            tighten(current);
             long length = ch.size();
             long whole = wholeLines(ch, length);
             if (whole < length) {
@@ -258,22 +231,10 @@ public final class JsonLinesFile implements AutoCloseable {
         }
     }
 
-    private FileChannel openExisting() throws IOException {
-        // Not APPEND: truncate() is needed for a torn line; the position is set explicitly and
-        // only this instance writes the file.
-        Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        return posix
-                ? FileChannel.open(current, options, PosixFilePermissions.asFileAttribute(FILE_MODE))
-                : FileChannel.open(current, options, new FileAttribute<?>[0]);
-    }
-
-    /** Owner-only, also for a file created by something else or before a restart. */
+    /** Owner-only, also for a file created by something else or before a restart; writing goes on if it cannot be. */
     private void tighten(Path file) {
         try {
-            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
-            if (!FILE_MODE.containsAll(mode)) {
-                Files.setPosixFilePermissions(file, FILE_MODE);
-            }
+            OwnerOnlyFiles.tighten(file);
         } catch (IOException | UnsupportedOperationException e) {
             LOG.warning(() -> "cannot make " + file + " owner-only: " + e);
         }

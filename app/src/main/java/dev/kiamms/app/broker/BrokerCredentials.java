@@ -57,7 +57,8 @@ public final class BrokerCredentials {
             OwnerOnlyFiles.directory(file.getParent());
             ObjectNode node = json.createObjectNode();
             users.forEach(node::put);
-            OwnerOnlyFiles.write(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(node));
+            // Durably: a password handed out must still be valid after a power loss.
+            OwnerOnlyFiles.writeDurably(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(node));
         }
         return new BrokerCredentials(users);
     }

@@ -34,9 +34,10 @@ public final class CompletionCommand implements Callable<Integer> {
         // One script serves both: picocli's bash script turns on zsh's bashcompinit when it runs in zsh.
         // The zsh form only says so at the top, for whoever reads ~/.zshrc later.
         if (wanted.equals("zsh")) {
-            System.out.println("# kiam-ms completion for zsh (a bash completion script loaded through zsh's bashcompinit)");
+            spec.commandLine().getOut().println("# kiam-ms completion for zsh (a bash completion script loaded through zsh's bashcompinit)");
         }
-        System.out.print(AutoComplete.bash(root.getCommandName(), root));
+        spec.commandLine().getOut().print(AutoComplete.bash(root.getCommandName(), root));
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }

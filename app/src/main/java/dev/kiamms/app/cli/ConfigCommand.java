@@ -2,9 +2,9 @@ package dev.kiamms.app.cli;
 
 import dev.kiamms.app.KiamMsException;
 import dev.kiamms.app.config.ConfigLoader;
-import dev.kiamms.app.config.KeyLines;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.SecretFiles;
+import dev.kiamms.app.config.YamlTree;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.registry.BuiltIns;
 import dev.kiamms.app.registry.Registry;
@@ -55,7 +55,9 @@ public final class ConfigCommand {
             List<String> warnings = new ArrayList<>();
             LoadedConfig config = null;
             try {
-                config = new ConfigLoader().load(target, true);
+                ConfigLoader.Outcome outcome = new ConfigLoader().read(target, true);
+                config = outcome.config();
+                problems.addAll(outcome.lines());
             } catch (KiamMsException e) {
                 problems.add(e.getMessage());
             }
@@ -65,22 +67,15 @@ public final class ConfigCommand {
                 warnings.addAll(SecretFiles.warnings(config, paths.confDir()));
                 clusterSize(config.settings()).ifPresent(warnings::add);
             }
-            if (output.json()) {
-                Map<String, Object> j = new LinkedHashMap<>();
-                j.put("file", target.toString());
-                j.put("ok", problems.isEmpty());
-                j.put("problems", problems);
-                j.put("warnings", warnings);
-                output.printJson(System.out, j);
-            } else {
-                if (problems.isEmpty()) {
-                    System.out.println(target + ": configuration OK");
-                } else {
-                    problems.forEach(System.out::println);
-                }
-                // Warnings do not make the file unusable, so they leave the exit code alone.
-                warnings.forEach(w -> System.out.println("warning: " + w));
-            }
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("file", target.toString());
+            j.put("ok", problems.isEmpty());
+            j.put("problems", problems);
+            j.put("warnings", warnings);
+            List<String> text = new ArrayList<>(problems.isEmpty() ? List.of(target + ": configuration OK") : problems);
+            // Warnings do not make the file unusable, so they leave the exit code alone.
+            warnings.forEach(w -> text.add("warning: " + w));
+            output.print(Result.of(j, text));
             return problems.isEmpty() ? 0 : KiamMsException.CONFIG;
         }
 
@@ -141,15 +136,16 @@ public final class ConfigCommand {
                         default -> tls.ca();
                     };
                     if (!value.isEmpty() && !Files.isReadable(config.resolve(value, paths.confDir()))) {
-                        problems.add(at(file, text, "broker.tls." + key) + "broker.tls." + key + " " + value + " is missing or not readable");
+                        problems.add(at(file, text, "broker.tls." + key) + value + " is missing or not readable");
                     }
                 }
             }
         }
 
+        /** {@code FILE:LINE: key: }, the same form as the loader's problems. */
         private static String at(Path file, String text, String key) {
-            int line = KeyLines.lineOf(text, key);
-            return file + (line > 0 ? " line " + line : "") + ": ";
+            int line = YamlTree.lineOf(text, key);
+            return file + (line > 0 ? ":" + line : "") + ": " + key + ": ";
         }
     }
 }

@@ -17,9 +17,11 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import javax.net.ssl.SSLContext;
 
@@ -51,29 +53,24 @@ public final class DeadLettersCommand {
         public Integer call() throws IOException {
             InstancePaths paths = instance.paths();
             List<DeadLetters.Letter> letters = new DeadLetters(paths.deadLetterDir()).list();
-            if (output.json()) {
-                List<Map<String, Object>> rows = new ArrayList<>();
-                for (DeadLetters.Letter l : letters) {
-                    Map<String, Object> r = new LinkedHashMap<>();
-                    r.put("id", l.id());
-                    r.put("subject", l.subject());
-                    r.put("reqid", l.reqid());
-                    r.put("attempts", l.attempts());
-                    r.put("failedAt", l.failedAt());
-                    r.put("reason", l.reason());
-                    r.put("mayHaveBeenDelivered", l.mayHaveBeenDelivered());
-                    rows.add(r);
-                }
-                output.printJson(System.out, rows);
-            } else if (letters.isEmpty()) {
-                System.out.println("no dead letters in " + paths.deadLetterDir());
-            } else {
-                for (DeadLetters.Letter l : letters) {
-                    System.out.println(l.id() + "  " + l.subject() + "  " + l.attempts() + " attempt(s)"
-                            + (l.mayHaveBeenDelivered() ? "  MAY HAVE BEEN DELIVERED" : "") + "\n    " + l.reason());
-                }
-                System.out.println(letters.size() + " dead letter(s); replay with: kiam-ms dead-letters replay ID... or --all");
+            List<Map<String, Object>> rows = new ArrayList<>();
+            List<String> text = new ArrayList<>();
+            for (DeadLetters.Letter l : letters) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("id", l.id());
+                r.put("subject", l.subject());
+                r.put("reqid", l.reqid());
+                r.put("attempts", l.attempts());
+                r.put("failedAt", l.failedAt());
+                r.put("reason", l.reason());
+                r.put("mayHaveBeenDelivered", l.mayHaveBeenDelivered());
+                rows.add(r);
+                text.add(l.id() + "  " + l.subject() + "  " + l.attempts() + " attempt(s)"
+                        + (l.mayHaveBeenDelivered() ? "  MAY HAVE BEEN DELIVERED" : "") + "\n    " + l.reason());
             }
+            text.add(letters.isEmpty() ? "no dead letters in " + paths.deadLetterDir()
+                    : letters.size() + " dead letter(s); replay with: kiam-ms dead-letters replay ID... or --all");
+            output.print(Result.of(rows, text));
             return 0;
         }
     }
@@ -95,6 +92,9 @@ public final class DeadLettersCommand {
 
         @Mixin
         KrossIamConnection connection;
+
+        @Spec
+        CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
@@ -121,7 +121,8 @@ public final class DeadLettersCommand {
                     client.connection().publish(l.subject(), DeadLetters.replayBody(l, clock.nowMicros()));
                     client.flush(Duration.ofSeconds(5));
                     store.remove(l.id());
-                    System.out.println("replayed " + l.id() + " on " + l.subject());
+                    spec.commandLine().getOut().println("replayed " + l.id() + " on " + l.subject());
+                    spec.commandLine().getOut().flush();
                 }
             }
             return 0;

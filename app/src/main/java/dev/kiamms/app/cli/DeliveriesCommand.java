@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 
 import javax.net.ssl.SSLContext;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -76,11 +76,12 @@ public final class DeliveriesCommand implements Callable<Integer> {
                         + "): " + e.getMessage() + "; check that 'kiam-ms status' shows JetStream");
             }
         });
-        print(System.out, entries);
+        print(output.out(), entries);
+        output.out().flush();
         return 0;
     }
 
-    private void print(PrintStream out, List<AttemptEntry> entries) {
+    private void print(PrintWriter out, List<AttemptEntry> entries) {
         if (output.json()) {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (AttemptEntry e : entries) {

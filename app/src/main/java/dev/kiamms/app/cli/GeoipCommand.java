@@ -79,15 +79,11 @@ public final class GeoipCommand {
                     exit = KiamMsException.FAILURE;
                 }
             }
-            if (output.json()) {
-                output.printJson(System.out, j);
-            } else {
-                System.out.println("GeoIP database " + r.file() + " updated: "
-                        + (r.oldType() == null ? "none" : r.oldType() + " built " + day(r.oldBuilt()))
-                        + " \u2192 " + r.newType() + " built " + day(r.newBuilt())
-                        + (r.checksumVerified() ? " (SHA-256 checked)" : " (the server offered no SHA-256)"));
-                System.out.println(reloadLine);
-            }
+            output.print(Result.of(j, "GeoIP database " + r.file() + " updated: "
+                    + (r.oldType() == null ? "none" : r.oldType() + " built " + day(r.oldBuilt()))
+                    + " \u2192 " + r.newType() + " built " + day(r.newBuilt())
+                    + (r.checksumVerified() ? " (SHA-256 checked)" : " (the server offered no SHA-256)"),
+                    reloadLine));
             return exit;
         }
 

@@ -11,6 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,24 +54,19 @@ public final class KiamConfigCommand implements Callable<Integer> {
             // The URL names another host, but a broker on loopback takes no connection from one.
             String listen = config.settings().broker().host();
             if (isLoopback(listen) && !isLoopback(host)) {
-                System.err.println("kiam-config: warning: broker.host is " + listen + ", so nats-server accepts connections from "
+                output.err().println("kiam-config: warning: broker.host is " + listen + ", so nats-server accepts connections from "
                         + "this host only and KrossIAM cannot reach " + host + "; set broker.host to an address KrossIAM can reach "
                         + "(or 0.0.0.0) in " + config.describeSource() + " and restart kiam-ms");
             }
         }
-        if (output.json()) {
-            Map<String, Object> ms = new LinkedHashMap<>();
-            ms.put("brokers", List.of(url));
-            output.printJson(System.out, Map.of("ms", ms));
-        } else {
-            System.out.println("# kiam-ms broker for KrossIAM: paste into KrossIAM's configuration file");
-            System.out.println("ms:");
-            System.out.println("  brokers:");
-            System.out.println("    - " + url);
-            if (config.settings().broker().tls() != null) {
-                System.out.println("# the broker serves TLS: KrossIAM must trust its certificate (or the CA that signed it)");
-            }
+        Map<String, Object> ms = new LinkedHashMap<>();
+        ms.put("brokers", List.of(url));
+        List<String> text = new ArrayList<>(List.of("# kiam-ms broker for KrossIAM: paste into KrossIAM's configuration file",
+                "ms:", "  brokers:", "    - " + url));
+        if (config.settings().broker().tls() != null) {
+            text.add("# the broker serves TLS: KrossIAM must trust its certificate (or the CA that signed it)");
         }
+        output.print(Result.of(Map.of("ms", ms), text));
         return 0;
     }
 

@@ -51,6 +51,9 @@ public final class PreviewCommand implements Callable<Integer> {
     @Mixin
     InstanceOptions instance;
 
+    @Mixin
+    OutputOptions output;
+
     @Override
     public Integer call() throws IOException {
         MailTemplates templates = templates();
@@ -66,7 +69,7 @@ public final class PreviewCommand implements Callable<Integer> {
             throw new KiamMsException(KiamMsException.CONFIG, e.getMessage());
         }
         if (!locale.isBlank() && !templates.locales().contains(locale.strip().replace('_', '-').toLowerCase(java.util.Locale.ROOT))) {
-            System.err.println("note: " + templates.dir() + " has no folder for locale '" + locale + "'; this is what that locale gets"
+            output.err().println("note: " + templates.dir() + " has no folder for locale '" + locale + "'; this is what that locale gets"
                     + " (its language's folder or the default)");
         }
         if (out != null) {
@@ -74,13 +77,15 @@ public final class PreviewCommand implements Callable<Integer> {
             Files.writeString(out.resolve("subject.txt"), preview.subject() + "\n", StandardCharsets.UTF_8);
             Files.writeString(out.resolve("body.html"), preview.html(), StandardCharsets.UTF_8);
             Files.writeString(out.resolve("body.txt"), preview.text(), StandardCharsets.UTF_8);
-            System.out.println("wrote subject.txt, body.html and body.txt to " + out.toAbsolutePath());
+            output.print(Result.of(Map.of("wrote", out.toAbsolutePath().toString()),
+                    "wrote subject.txt, body.html and body.txt to " + out.toAbsolutePath()));
         } else {
-            System.out.println("Subject: " + preview.subject());
-            System.out.println("----- body.html -----");
-            System.out.println(preview.html());
-            System.out.println("----- body.txt -----");
-            System.out.println(preview.text());
+            Map<String, String> json = new java.util.LinkedHashMap<>();
+            json.put("subject", preview.subject());
+            json.put("html", preview.html());
+            json.put("text", preview.text());
+            output.print(Result.of(json, "Subject: " + preview.subject(), "----- body.html -----", preview.html(),
+                    "----- body.txt -----", preview.text()));
         }
         return 0;
     }

@@ -31,11 +31,7 @@ public final class ReloadCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ReloadRequest.Outcome outcome = ReloadRequest.send(instance.paths());
-        if (output.json()) {
-            output.printJson(System.out, outcome.record());
-        } else {
-            System.out.println(outcome.message());
-        }
+        output.print(Result.of(outcome.record(), outcome.message()));
         return outcome.applied() ? 0 : KiamMsException.CONFIG;
     }
 }

@@ -7,7 +7,9 @@ import dev.kiamms.protocol.Reply;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -28,24 +30,22 @@ final class ReplyPrinter {
     static int print(KrossIamClient.Exchange ex, OutputOptions output, Map<String, Object> extra) {
         Reply reply = ex.reply();
         double millis = ex.roundTrip().toNanos() / 1e6;
-        if (output.json()) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("reqid", ex.reqid());
-            j.put("roundTripMillis", Math.round(millis * 1000) / 1000.0);
-            j.put("reply", reply);
-            j.putAll(extra);
-            output.printJson(System.out, j);
-        } else {
-            System.out.printf(Locale.ROOT, "code %d (%s) in %.1f ms, reqid %s%n", reply.code(), reply.message(), millis, ex.reqid());
-            if (reply.payload() != null) {
-                try {
-                    System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(reply.payload()));
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    System.out.println(reply.payload());
-                }
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("reqid", ex.reqid());
+        j.put("roundTripMillis", Math.round(millis * 1000) / 1000.0);
+        j.put("reply", reply);
+        j.putAll(extra);
+        List<String> text = new ArrayList<>();
+        text.add(String.format(Locale.ROOT, "code %d (%s) in %.1f ms, reqid %s", reply.code(), reply.message(), millis, ex.reqid()));
+        if (reply.payload() != null) {
+            try {
+                text.add(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(reply.payload()));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                text.add(String.valueOf(reply.payload()));
             }
-            extra.forEach((key, value) -> System.out.println(key + ": " + value));
         }
+        extra.forEach((key, value) -> text.add(key + ": " + value));
+        output.print(Result.of(j, text));
         if (!reply.reqid().equals(ex.reqid())) {
             throw new KiamMsException(KiamMsException.FAILURE, "the reply names reqid " + reply.reqid()
                     + " instead of " + ex.reqid() + "; KrossIAM would reject it as a protocol error");

@@ -73,17 +73,13 @@ public final class SendTestAuditAddEmail implements Callable<Integer> {
         Optional<String> outcome = log.await(reqid, line -> line.contains(" delivered via ") || line.contains(" failed")
                 || line.contains(" dropped"), connection.timeout(60));
         boolean delivered = outcome.map(l -> l.contains(" delivered via ")).orElse(false);
-        if (output.json()) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("reqid", reqid);
-            j.put("delivered", delivered);
-            j.put("log", outcome.orElse(null));
-            output.printJson(System.out, j);
-        } else {
-            System.out.println("published " + Subjects.audit(AccountAddEmailHandler.KEY) + " reqid " + reqid);
-            System.out.println(outcome.orElse("no word from kiam-ms about it within " + connection.timeout(60).toSeconds()
-                    + " s; see " + log.file()));
-        }
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("reqid", reqid);
+        j.put("delivered", delivered);
+        j.put("log", outcome.orElse(null));
+        output.print(Result.of(j, "published " + Subjects.audit(AccountAddEmailHandler.KEY) + " reqid " + reqid,
+                outcome.orElse("no word from kiam-ms about it within " + connection.timeout(60).toSeconds()
+                        + " s; see " + log.file())));
         return delivered ? 0 : KiamMsException.FAILURE;
     }
 

@@ -75,24 +75,19 @@ public final class StartCommand implements Callable<Integer> {
             throw new KiamMsException(KiamMsException.FAILURE, "cannot create " + paths.reloadRequestDir() + ": "
                     + e.getMessage() + "; check the data directory's owner and permissions");
         }
-        if (output.json()) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("ready", true);
-            j.put("version", Version.current());
-            j.put("broker", ready.brokerUrlMasked());
-            j.put("natsServer", ready.natsServerVersion());
-            j.put("subjects", ready.subjects());
-            j.put("startupMillis", ready.startup().toMillis());
-            j.put("data", paths.dataDir().toString());
-            j.put("config", config.describeSource());
-            output.printJson(System.out, j);
-        } else {
-            System.out.println("kiam-ms " + Version.current() + " ready in " + ready.startup().toMillis() + " ms: broker "
-                    + ready.brokerUrlMasked() + " (" + ready.natsServerVersion() + "), answering "
-                    + (ready.subjects().isEmpty() ? "nothing" : String.join(", ", ready.subjects()))
-                    + "; data " + paths.dataDir());
-        }
-        System.out.flush();
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("ready", true);
+        j.put("version", Version.current());
+        j.put("broker", ready.brokerUrlMasked());
+        j.put("natsServer", ready.natsServerVersion());
+        j.put("subjects", ready.subjects());
+        j.put("startupMillis", ready.startup().toMillis());
+        j.put("data", paths.dataDir().toString());
+        j.put("config", config.describeSource());
+        output.print(Result.of(j, "kiam-ms " + Version.current() + " ready in " + ready.startup().toMillis() + " ms: broker "
+                + ready.brokerUrlMasked() + " (" + ready.natsServerVersion() + "), answering "
+                + (ready.subjects().isEmpty() ? "nothing" : String.join(", ", ready.subjects()))
+                + "; data " + paths.dataDir()));
         int code = appliance.terminated().join();
         reloadRequests.close();
         removeHook(hook);

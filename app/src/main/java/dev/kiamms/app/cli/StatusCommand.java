@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         InstancePaths paths = instance.paths();
-        PrintStream out = System.out;
+        PrintWriter out = output.out();
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("data", paths.dataDir().toString());
         String geoipRow = geoip(paths, j);
@@ -228,7 +228,7 @@ public final class StatusCommand implements Callable<Integer> {
         j.put("sendLimits", stats == null || stats.sendLimits() == null ? Map.of() : stats.sendLimits());
     }
 
-    private static void counterRows(PrintStream out, long deadLetters, RunStats stats) {
+    private static void counterRows(PrintWriter out, long deadLetters, RunStats stats) {
         row(out, "dead letters", deadLetters + (deadLetters > 0 ? " (kiam-ms dead-letters list)" : ""));
         if (stats != null) {
             stats.handlers().forEach((name, c) -> row(out, "", name + ": " + c.handled() + " handled, " + c.failed()
@@ -264,7 +264,7 @@ public final class StatusCommand implements Callable<Integer> {
      * Config, data, logs, health, metrics and mail of this configuration; the config row names the
      * file the running appliance was started with, which may differ from this command's --config.
      */
-    private static void whereRows(PrintStream out, RunState state, Whereabouts where, InstancePaths paths) {
+    private static void whereRows(PrintWriter out, RunState state, Whereabouts where, InstancePaths paths) {
         if (where == null) {
             row(out, "config", state.config());
             row(out, "data", paths.dataDir().toString());
@@ -293,7 +293,7 @@ public final class StatusCommand implements Callable<Integer> {
         return url.replaceFirst("://", "://" + BrokerCredentials.KIAM + ":" + BrokerAddress.MASK + "@");
     }
 
-    private static void row(PrintStream out, String label, String value) {
+    private static void row(PrintWriter out, String label, String value) {
         out.printf("  %-12s %s%n", label, value);
     }
 

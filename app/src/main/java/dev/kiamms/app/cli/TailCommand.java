@@ -17,6 +17,7 @@ import io.nats.client.ConnectionListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
@@ -67,8 +68,9 @@ public final class TailCommand implements Callable<Integer> {
         String target = url != null ? url
                 : KrossIamConnection.applianceUrl(paths, config, BrokerCredentials.TAIL, "a read-only user's");
         SSLContext tls = url != null ? null : KrossIamConnection.applianceTls(paths, config);
-        try (Connection connection = connect(target, tls);
-             BusTail tail = new BusTail(connection, new TailFormat(output.json()), System.out, count)) {
+        PrintWriter err = output.err();
+        try (Connection connection = connect(target, tls, err);
+             BusTail tail = new BusTail(connection, new TailFormat(output.json()), output.out(), count)) {
             Set<BusTail.Kind> kinds = EnumSet.noneOf(BusTail.Kind.class);
             if (notice) {
                 kinds.add(BusTail.Kind.NOTICE);
@@ -83,8 +85,9 @@ public final class TailCommand implements Callable<Integer> {
                 kinds.add(BusTail.Kind.ACTION);
             }
             // Progress goes to stderr so that stdout carries only messages (one JSON object per line with --json).
-            System.err.println("watching " + String.join(", ", tail.start(kinds)) + " on " + BrokerAddress.mask(target)
+            err.println("watching " + String.join(", ", tail.start(kinds)) + " on " + BrokerAddress.mask(target)
                     + (count > 0 ? " until " + count + " message(s)" : "; Ctrl-C to stop"));
+            err.flush();
             while (!tail.await(Duration.ofDays(1))) {
                 // wait on: a tail runs until stopped
             }
@@ -92,10 +95,10 @@ public final class TailCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Connection connect(String url, SSLContext tls) {
+    private static Connection connect(String url, SSLContext tls, PrintWriter err) {
         Options.Builder options = new Options.Builder().server(url).connectionName("kiam-ms tail")
                 .maxReconnects(-1).reconnectWait(Duration.ofMillis(500))
-                .connectionListener(TailCommand::report)
+                .connectionListener((c, event) -> report(event, err))
                 .errorListener(new dev.kiamms.bus.QuietErrorListener("kiamms.tail"));
         if (tls != null) {
             options.sslContext(tls);
@@ -103,12 +106,14 @@ public final class TailCommand implements Callable<Integer> {
         return KrossIamConnection.explained(url, () -> Nats.connect(options.build()));
     }
 
-    private static void report(Connection c, ConnectionListener.Events event) {
+    private static void report(ConnectionListener.Events event, PrintWriter err) {
         switch (event) {
-            case DISCONNECTED -> System.err.println("tail: disconnected from the broker; reconnecting (messages meanwhile are not shown)");
-            case RECONNECTED -> System.err.println("tail: reconnected");
+            case DISCONNECTED -> err.println("tail: disconnected from the broker; reconnecting (messages meanwhile are not shown)");
+            case RECONNECTED -> err.println("tail: reconnected");
             default -> {
+                return;
             }
         }
+        err.flush();
     }
 }

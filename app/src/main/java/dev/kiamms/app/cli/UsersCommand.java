@@ -87,7 +87,8 @@ public final class UsersCommand {
             // end the command before it has said that the user is saved.
             if (!running) {
                 if (!output.json()) {
-                    System.out.println(NOT_RUNNING);
+                    output.out().println(NOT_RUNNING);
+                    output.out().flush();
                 }
                 return 0;
             }
@@ -96,7 +97,8 @@ public final class UsersCommand {
                 Applied applied = apply(paths);
                 if (!applied.failed()) {
                     if (!output.json()) {
-                        System.out.println(applied.message());
+                        output.out().println(applied.message());
+                        output.out().flush();
                     }
                     return 0;
                 }
@@ -104,7 +106,7 @@ public final class UsersCommand {
             } catch (KiamMsException | IOException e) {
                 failure = e.getMessage();
             }
-            System.err.println("kiam-ms: app user " + user.name() + " IS saved and its password is shown above, but the running "
+            output.err().println("kiam-ms: app user " + user.name() + " IS saved and its password is shown above, but the running "
                     + "broker has not taken it yet (" + failure + "); fix that and run 'kiam-ms reload', or restart kiam-ms");
             return KiamMsException.FAILURE;
         }
@@ -121,26 +123,22 @@ public final class UsersCommand {
                     OwnerOnlyFiles.write(envFile.toAbsolutePath(), ("NATS_URL=" + url + "\n").getBytes(StandardCharsets.UTF_8));
                     wroteEnvFile = true;
                 }
-                if (output.json()) {
-                    Map<String, Object> out = new LinkedHashMap<>();
-                    out.put("name", user.name());
-                    out.put("roles", user.roleNames());
-                    out.put("password", user.password());
-                    out.put("url", url);
-                    out.put("envFile", envFile == null ? null : envFile.toString());
-                    out.put("running", running);
-                    out.put("message", running ? "the running broker is asked to take the user: exit code 0 means it has, "
-                            + "otherwise the reason is on stderr" : NOT_RUNNING);
-                    output.printJson(System.out, out);
-                } else {
-                    System.out.println("app user " + user.name() + " created with roles " + String.join(", ", user.roleNames()));
-                    System.out.println("password: " + user.password());
-                    System.out.println("URL for the app: " + url + (envFile == null ? "" : " (also in " + envFile + ", owner-only)"));
-                    System.out.println("Keep the password now: kiam-ms does not show it again (to change it, remove the user and add it again).");
-                }
-                System.out.flush();
-                // PrintStream swallows write errors (a closed stdout, a full disk): ask it.
-                if (System.out.checkError()) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("name", user.name());
+                out.put("roles", user.roleNames());
+                out.put("password", user.password());
+                out.put("url", url);
+                out.put("envFile", envFile == null ? null : envFile.toString());
+                out.put("running", running);
+                out.put("message", running ? "the running broker is asked to take the user: exit code 0 means it has, "
+                        + "otherwise the reason is on stderr" : NOT_RUNNING);
+                output.print(Result.of(out,
+                        "app user " + user.name() + " created with roles " + String.join(", ", user.roleNames()),
+                        "password: " + user.password(),
+                        "URL for the app: " + url + (envFile == null ? "" : " (also in " + envFile + ", owner-only)"),
+                        "Keep the password now: kiam-ms does not show it again (to change it, remove the user and add it again)."));
+                // PrintWriter swallows write errors (a closed stdout, a full disk): ask it.
+                if (output.out().checkError()) {
                     throw new IOException("cannot write to standard output");
                 }
             } catch (IOException | RuntimeException e) {
@@ -174,25 +172,21 @@ public final class UsersCommand {
         public Integer call() throws IOException {
             InstancePaths paths = instance.paths();
             List<AppUser> users = new AppUsers(paths.appUsersFile()).list();
-            if (output.json()) {
-                List<Map<String, Object>> rows = new ArrayList<>();
-                for (AppUser u : users) {
-                    Map<String, Object> r = new LinkedHashMap<>();
-                    r.put("name", u.name());
-                    r.put("roles", u.roleNames());
-                    r.put("created", u.created());
-                    rows.add(r);
-                }
-                output.printJson(System.out, rows);
-            } else if (users.isEmpty()) {
-                System.out.println("no app users; add one with: kiam-ms users add NAME --allow ROLE");
-            } else {
-                int width = users.stream().mapToInt(u -> u.name().length()).max().orElse(4);
-                System.out.printf("%-" + width + "s  %-20s  %s%n", "NAME", "CREATED", "ROLES");
-                for (AppUser u : users) {
-                    System.out.printf("%-" + width + "s  %-20s  %s%n", u.name(), u.created(), String.join(", ", u.roleNames()));
-                }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            int width = users.stream().mapToInt(u -> u.name().length()).max().orElse(4);
+            String columns = "%-" + width + "s  %-20s  %s";
+            List<String> text = new ArrayList<>();
+            text.add(users.isEmpty() ? "no app users; add one with: kiam-ms users add NAME --allow ROLE"
+                    : String.format(columns, "NAME", "CREATED", "ROLES"));
+            for (AppUser u : users) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("name", u.name());
+                r.put("roles", u.roleNames());
+                r.put("created", u.created());
+                rows.add(r);
+                text.add(String.format(columns, u.name(), u.created(), String.join(", ", u.roleNames())));
             }
+            output.print(Result.of(rows, text));
             return 0;
         }
     }
@@ -217,17 +211,12 @@ public final class UsersCommand {
                 throw new KiamMsException(KiamMsException.FAILURE, "there is no app user " + name + "; see 'kiam-ms users list'");
             }
             Applied applied = apply(paths);
-            if (output.json()) {
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("name", name);
-                out.put("removed", true);
-                out.put("applied", applied.now());
-                out.put("message", applied.message());
-                output.printJson(System.out, out);
-            } else {
-                System.out.println("app user " + name + " removed");
-                System.out.println(applied.message());
-            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("name", name);
+            out.put("removed", true);
+            out.put("applied", applied.now());
+            out.put("message", applied.message());
+            output.print(Result.of(out, "app user " + name + " removed", applied.message()));
             return applied.failed() ? KiamMsException.FAILURE : 0;
         }
     }

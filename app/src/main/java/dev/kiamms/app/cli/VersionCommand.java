@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -23,17 +25,14 @@ public final class VersionCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Map<String, String> v = versions();
-        if (output.json()) {
-            output.printJson(System.out, v);
-        } else {
-            System.out.println("kiam-ms " + v.get("kiamMs"));
-            System.out.println("protocol " + v.get("protocol") + " (KrossIAM msc)");
-            System.out.println("java " + v.get("java"));
-            System.out.println(v.get("natsServer"));
-            if (v.get("natsServerSha256") != null) {
-                System.out.println("nats-server sha256 " + v.get("natsServerSha256"));
-            }
+        List<String> text = new ArrayList<>(List.of("kiam-ms " + v.get("kiamMs"),
+                "protocol " + v.get("protocol") + " (KrossIAM msc)",
+                "java " + v.get("java"),
+                v.get("natsServer")));
+        if (v.get("natsServerSha256") != null) {
+            text.add("nats-server sha256 " + v.get("natsServerSha256"));
         }
+        output.print(Result.of(v, text));
         return 0;
     }
 

@@ -2,6 +2,7 @@ package dev.kiamms.app.geoip;
 
 import dev.kiamms.app.KiamMsException;
 import dev.kiamms.app.config.Settings;
+import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.iplocation.GeoIpDatabase;
 
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -95,14 +95,14 @@ public final class GeoIpUpdater {
         try {
             Files.createDirectories(dir);
             String expected = fetchChecksum(checksumUrl(url), auth);
-            archive = Files.createTempFile(dir, ".geoip-download-", ".tar.gz");
+            archive = OwnerOnlyFiles.createTemp(dir, ".geoip-download-", ".tar.gz");
             String actual = download(url, auth, archive);
             if (expected != null && !expected.equalsIgnoreCase(actual)) {
                 throw new KiamMsException(KiamMsException.FAILURE, "the download from " + redact(url)
                         + " does not match its SHA-256 (expected " + expected + ", got " + actual
                         + "); " + target + " is unchanged");
             }
-            fresh = Files.createTempFile(dir, ".geoip-", ".mmdb.tmp");
+            fresh = OwnerOnlyFiles.createTemp(dir, ".geoip-", ".mmdb.tmp");
             try (InputStream in = Files.newInputStream(archive)) {
                 TarGz.extractSingle(in, ".mmdb", fresh);
             } catch (IOException e) {
@@ -123,12 +123,14 @@ public final class GeoIpUpdater {
                         + " database, not " + settings.edition() + " (geoip.edition); " + target + " is unchanged");
             }
             try {
+                // The one file not owner-only: the database holds no secret, and the service user
+                // must read it when root ran the update.
                 Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-r--r--"));
             } catch (UnsupportedOperationException e) {
                 // Not a POSIX file system: keep what it gives.
             }
             try {
-                Files.move(fresh, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                OwnerOnlyFiles.replace(fresh, target);
             } catch (AtomicMoveNotSupportedException e) {
                 throw new KiamMsException(KiamMsException.FAILURE, "cannot replace " + target + " atomically: "
                         + e.getMessage());
@@ -171,8 +173,9 @@ public final class GeoIpUpdater {
                         + (r.statusCode() == 404 ? " (is geoip.edition '" + settings.edition() + "' right?)" : ""));
             }
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = new DigestInputStream(body, sha)) {
-                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            // Into the owner-only file as it is (a copy replacing it would recreate it with the umask's mode).
+            try (InputStream in = new DigestInputStream(body, sha); java.io.OutputStream out = Files.newOutputStream(file)) {
+                in.transferTo(out);
             }
             return HexFormat.of().formatHex(sha.digest());
         } catch (NoSuchAlgorithmException e) {

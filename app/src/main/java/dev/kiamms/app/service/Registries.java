@@ -1,8 +1,9 @@
 package dev.kiamms.app.service;
 
 import dev.kiamms.app.KiamMsException;
-import dev.kiamms.app.config.KeyLines;
+import dev.kiamms.app.config.ConfigProblem;
 import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.config.YamlTree;
 import dev.kiamms.app.registry.Registry;
 
 import java.io.IOException;
@@ -16,7 +17,7 @@ public final class Registries {
     private Registries() {
     }
 
-    /** Each problem as {@code FILE line N: message}; the line is left out when the key is not written in the file. */
+    /** Each problem as {@code FILE:LINE: key: message}, as the config reader says its own; no line when the key is not written. */
     public static List<String> problems(Registry registry, LoadedConfig config) {
         Path file = config.source();
         String text = "";
@@ -27,17 +28,16 @@ public final class Registries {
         }
         String content = text;
         return registry.problems(config.settings()).stream().map(p -> {
-            int line = KeyLines.lineOf(content, p.key());
-            return (file == null ? "configuration" : file.toString()) + (line > 0 ? " line " + line : "") + ": " + p.message();
+            int line = YamlTree.lineOf(content, p.key());
+            return new ConfigProblem(file == null ? Path.of("configuration") : file, line, p.key(), p.message()).describe();
         }).toList();
     }
 
-    /** @throws KiamMsException (configuration) with the first problem, when there is one */
+    /** @throws KiamMsException (configuration) listing every problem, one per line, as the config reader does */
     static void requireValid(Registry registry, LoadedConfig config) {
         List<String> problems = problems(registry, config);
         if (!problems.isEmpty()) {
-            throw new KiamMsException(KiamMsException.CONFIG, problems.get(0)
-                    + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more; see 'kiam-ms config check')" : ""));
+            throw new KiamMsException(KiamMsException.CONFIG, String.join("\n", problems));
         }
     }
 }

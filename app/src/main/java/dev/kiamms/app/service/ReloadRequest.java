@@ -1,6 +1,7 @@
 package dev.kiamms.app.service;
 
 import dev.kiamms.app.KiamMsException;
+import dev.kiamms.files.OwnerOnlyFiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.UUID;
 
@@ -57,7 +57,7 @@ public final class ReloadRequest {
         Path answer = dir.resolve(id + ReloadRequestWatcher.ANSWER);
         try {
             // Empty: the name is the request. Owner-only like everything in the run folder.
-            Files.createFile(request, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            OwnerOnlyFiles.createNew(request, new byte[0]);
         } catch (IOException e) {
             throw new KiamMsException(KiamMsException.FAILURE, "cannot ask kiam-ms (pid " + state.pid() + ") to reload: "
                     + e.getMessage() + "; run this as the user kiam-ms runs as, or as root");

@@ -5,7 +5,7 @@ import dev.kiamms.protocol.Subjects;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,12 +42,12 @@ public final class BusTail implements AutoCloseable {
 
     private final Connection connection;
     private final TailFormat format;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final CountDownLatch remaining;
     private Dispatcher dispatcher;
 
     /** @param limit stop after this many messages; 0 for no limit */
-    public BusTail(Connection connection, TailFormat format, PrintStream out, long limit) {
+    public BusTail(Connection connection, TailFormat format, PrintWriter out, long limit) {
         this.connection = connection;
         this.format = format;
         this.out = out;

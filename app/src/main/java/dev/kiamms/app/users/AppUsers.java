@@ -110,7 +110,8 @@ public final class AppUsers {
             n.put("password", u.password());
             n.put("created", u.created());
         }
-        OwnerOnlyFiles.write(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        // Durably: a user added (and a password handed out) must survive a power loss.
+        OwnerOnlyFiles.writeDurably(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
     }
 
     /** Holds the lock file's lock until closed; closing the channel releases it. */

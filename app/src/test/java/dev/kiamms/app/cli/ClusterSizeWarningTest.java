@@ -1,13 +1,8 @@
 package dev.kiamms.app.cli;
 
-import dev.kiamms.app.KiamMs;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -25,16 +20,9 @@ class ClusterSizeWarningTest {
         Path config = dir.resolve("kiam-ms.yaml");
         Files.writeString(config, "broker:\n" + jetstream + "  cluster:\n    listen: 127.0.0.1:6222\n    routes:\n" + routes
                 + "service:\n  actions:\n    send_verify_email:\n      subscribe: false\n  audits:\n    subscribe: false\n");
-        PrintStream before = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(0, KiamMs.run("config", "check", config.toString(), "--data", dir.resolve("data").toString()),
-                    out.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(before);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        CommandRun r = CommandRun.of("config", "check", config.toString(), "--data", dir.resolve("data").toString());
+        assertEquals(0, r.exit(), r.text());
+        return r.out();
     }
 
     @Test

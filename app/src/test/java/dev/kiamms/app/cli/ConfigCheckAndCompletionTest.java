@@ -1,15 +1,11 @@
 package dev.kiamms.app.cli;
 
-import dev.kiamms.app.KiamMs;
-import dev.kiamms.app.config.KeyLines;
+import dev.kiamms.app.config.YamlTree;
 import dev.kiamms.testing.GeoIpTestData;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -26,15 +22,8 @@ class ConfigCheckAndCompletionTest {
     }
 
     private static Run run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-        try {
-            int exit = KiamMs.run(args);
-            return new Run(exit, buffer.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(saved);
-        }
+        CommandRun r = CommandRun.of(args);
+        return new Run(r.exit(), r.out());
     }
 
     @Test
@@ -61,8 +50,8 @@ class ConfigCheckAndCompletionTest {
                 """);
         Run r = run("config", "check", config.toString(), "--data", dir.resolve("data").toString());
         assertEquals(2, r.exit(), r.out());
-        assertTrue(r.out().contains("line 2: GeoIP database /nowhere/City.mmdb"), r.out());
-        assertTrue(r.out().contains("line 4: ") && r.out().contains("sender"), r.out());
+        assertTrue(r.out().contains(config + ":2: geoip.path: GeoIP database /nowhere/City.mmdb"), r.out());
+        assertTrue(r.out().contains(config + ":4: mail.mtas: ") && r.out().contains("sender"), r.out());
     }
 
     @Test
@@ -95,17 +84,17 @@ class ConfigCheckAndCompletionTest {
         Files.writeString(config, "broker:\n  port: 4222\n  prot: 1\n");
         Run r = run("config", "check", config.toString(), "--json");
         assertEquals(2, r.exit());
-        assertTrue(r.out().contains("line 3") && r.out().contains("broker.prot") && r.out().contains("\"ok\" : false"), r.out());
+        assertTrue(r.out().contains(":3: broker.prot: unknown key") && r.out().contains("\"ok\" : false"), r.out());
     }
 
     @Test
-    void keyLinesFollowsTheIndentation() {
+    void lineOfFindsAKeyByItsPath() {
         String yaml = "broker:\n  port: 1\nmail:\n  # comment\n  mtas:\n    - name: a\n      port: 2\ngeoip:\n  path: x\n";
-        assertEquals(2, KeyLines.lineOf(yaml, "broker.port"));
-        assertEquals(5, KeyLines.lineOf(yaml, "mail.mtas"));
-        assertEquals(9, KeyLines.lineOf(yaml, "geoip.path"));
-        assertEquals(0, KeyLines.lineOf(yaml, "geoip.port"));
-        assertEquals(0, KeyLines.lineOf(yaml, "port"), "only top-level keys match a one-part path");
+        assertEquals(2, YamlTree.lineOf(yaml, "broker.port"));
+        assertEquals(5, YamlTree.lineOf(yaml, "mail.mtas"));
+        assertEquals(9, YamlTree.lineOf(yaml, "geoip.path"));
+        assertEquals(0, YamlTree.lineOf(yaml, "geoip.port"));
+        assertEquals(0, YamlTree.lineOf(yaml, "port"), "only top-level keys match a one-part path");
     }
 
     @Test

@@ -6,9 +6,6 @@ import picocli.CommandLine;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,21 +33,14 @@ class HelpTest {
         collect(KiamMs.commandLine(), paths, List.of());
         assertTrue(paths.contains(List.of("send-test", "iplocation")), "send-test has the registry's subcommands: " + paths);
         assertTrue(paths.size() >= 15, paths.toString());
-        PrintStream saved = System.out;
-        try {
-            for (List<String> path : paths) {
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-                List<String> args = new ArrayList<>(path);
-                args.add("--help");
-                int exit = KiamMs.run(args.toArray(String[]::new));
-                String text = out.toString(StandardCharsets.UTF_8);
-                assertEquals(0, exit, String.join(" ", args) + ": " + text);
-                assertTrue(text.startsWith("Usage: kiam-ms " + String.join(" ", path)), String.join(" ", args) + ": " + text);
-                assertTrue(text.contains("Examples:"), String.join(" ", args) + " has examples: " + text);
-            }
-        } finally {
-            System.setOut(saved);
+        for (List<String> path : paths) {
+            List<String> args = new ArrayList<>(path);
+            args.add("--help");
+            CommandRun r = CommandRun.of(args.toArray(String[]::new));
+            String text = r.out();
+            assertEquals(0, r.exit(), String.join(" ", args) + ": " + r.text());
+            assertTrue(text.startsWith("Usage: kiam-ms " + String.join(" ", path)), String.join(" ", args) + ": " + text);
+            assertTrue(text.contains("Examples:"), String.join(" ", args) + " has examples: " + text);
         }
     }
 }

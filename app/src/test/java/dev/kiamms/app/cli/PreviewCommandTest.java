@@ -27,23 +27,8 @@ class PreviewCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream savedOut = System.out;
-        PrintStream savedErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int exit = KiamMs.run(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
-        }
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
     /** A copy of the shipped templates to spoil. */
@@ -66,7 +51,7 @@ class PreviewCommandTest {
     void everyShippedTemplateRendersInEveryShippedLocale() {
         for (String template : List.of("verify-email", "account-add-email")) {
             for (String locale : List.of("", "en-us", "zh-cn")) {
-                Run r = run("preview", template, "--locale", locale, "--templates", SHIPPED.toString());
+                CommandRun r = run("preview", template, "--locale", locale, "--templates", SHIPPED.toString());
                 assertEquals(0, r.exit(), template + " " + locale + ": " + r.err());
                 assertTrue(r.out().startsWith("Subject: ") && r.out().contains("----- body.html -----")
                         && r.out().contains("----- body.txt -----"), r.out());
@@ -83,7 +68,7 @@ class PreviewCommandTest {
         Path templates = copyOfShipped();
         Files.writeString(templates.resolve("zh-cn").resolve("verify-email.txt"), "\n{{nosuchvar}}\n", StandardOpenOption.APPEND);
 
-        Run r = run("preview", "verify-email", "--locale", "zh-cn", "--templates", templates.toString());
+        CommandRun r = run("preview", "verify-email", "--locale", "zh-cn", "--templates", templates.toString());
         assertEquals(2, r.exit(), r.out() + r.err());
         assertTrue(r.err().contains("mail template verify-email for locale 'zh-cn' uses {{nosuchvar}} (.txt)"), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
@@ -91,7 +76,7 @@ class PreviewCommandTest {
 
         Path config = dir.resolve("kiam-ms.yaml");
         Files.writeString(config, "mail:\n  template_dir: " + templates + "\n");
-        Run check = run("config", "check", config.toString(), "--data", dir.resolve("data").toString());
+        CommandRun check = run("config", "check", config.toString(), "--data", dir.resolve("data").toString());
         assertEquals(2, check.exit(), check.out());
         assertTrue(check.out().contains("verify-email for locale 'zh-cn' uses {{nosuchvar}} (.txt)"), check.out());
         assertFalse(check.out().contains("for locale ''"), "the default templates are fine: " + check.out());
@@ -100,7 +85,7 @@ class PreviewCommandTest {
     @Test
     void outWritesSubjectHtmlAndText() throws Exception {
         Path out = dir.resolve("preview");
-        Run r = run("preview", "account-add-email", "--templates", SHIPPED.toString(), "--out", out.toString());
+        CommandRun r = run("preview", "account-add-email", "--templates", SHIPPED.toString(), "--out", out.toString());
         assertEquals(0, r.exit(), r.err());
         assertEquals("An email address was added to your account\n", Files.readString(out.resolve("subject.txt")));
         assertTrue(Files.readString(out.resolve("body.html")).contains("alice.work@example.com"));
@@ -112,17 +97,17 @@ class PreviewCommandTest {
     void aVarsFileReplacesTheSamplesAndMustHaveEveryValue() throws Exception {
         Path full = dir.resolve("full.yaml");
         Files.writeString(full, "subject: Bitte bestätigen\nuserid: bob\nto: bob@example.de\nhref: https://iam.example.de/v?t=1\nexpire: morgen\n");
-        Run ok = run("preview", "verify-email", "--templates", SHIPPED.toString(), "--vars", full.toString());
+        CommandRun ok = run("preview", "verify-email", "--templates", SHIPPED.toString(), "--vars", full.toString());
         assertEquals(0, ok.exit(), ok.err());
         assertTrue(ok.out().startsWith("Subject: Bitte bestätigen") && ok.out().contains("https://iam.example.de/v?t=1"), ok.out());
 
         Path partial = dir.resolve("partial.json");
         Files.writeString(partial, "{\"subject\": \"Hi\", \"userid\": \"bob\", \"to\": \"bob@example.de\", \"expire\": \"soon\"}");
-        Run missing = run("preview", "verify-email", "--templates", SHIPPED.toString(), "--vars", partial.toString());
+        CommandRun missing = run("preview", "verify-email", "--templates", SHIPPED.toString(), "--vars", partial.toString());
         assertEquals(2, missing.exit());
         assertTrue(missing.err().contains("{{href}}"), missing.err());
 
-        Run unknown = run("preview", "no-such-template", "--templates", SHIPPED.toString());
+        CommandRun unknown = run("preview", "no-such-template", "--templates", SHIPPED.toString());
         assertEquals(2, unknown.exit());
         assertTrue(unknown.err().contains("no mail template named 'no-such-template'"), unknown.err());
     }

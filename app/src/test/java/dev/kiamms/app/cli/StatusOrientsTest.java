@@ -1,16 +1,11 @@
 package dev.kiamms.app.cli;
 
-import dev.kiamms.app.KiamMs;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -29,14 +24,8 @@ class StatusOrientsTest {
     }
 
     private static Run run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-        try {
-            return new Run(KiamMs.run(args), buffer.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(saved);
-        }
+        CommandRun r = CommandRun.of(args);
+        return new Run(r.exit(), r.out());
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.kiamms.app.cli;
 
-import dev.kiamms.app.KiamMs;
 import dev.kiamms.files.OwnerOnlyFiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,9 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -39,19 +35,8 @@ class UsersCommandTest {
         all[args.length + 1] = config.toString();
         all[args.length + 2] = "--data";
         all[args.length + 3] = dir.resolve("data").toString();
-        PrintStream savedOut = System.out;
-        PrintStream savedErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int exit = KiamMs.run(all);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
-        }
+        CommandRun r = CommandRun.of(all);
+        return new Run(r.exit(), r.out(), r.err());
     }
 
     @Test

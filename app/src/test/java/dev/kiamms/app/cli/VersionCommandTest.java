@@ -1,6 +1,5 @@
 package dev.kiamms.app.cli;
 
-import dev.kiamms.app.KiamMs;
 import dev.kiamms.app.service.NatsServerRecord;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,9 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -74,14 +70,8 @@ class VersionCommandTest {
     }
 
     private static String run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            assertEquals(0, KiamMs.run(args));
-        } finally {
-            System.setOut(saved);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        CommandRun r = CommandRun.of(args);
+        assertEquals(0, r.exit(), r.text());
+        return r.out();
     }
 }

@@ -61,22 +61,21 @@ class ConfigLoaderTest {
     void unknownKeysAreReportedWithTheirLine() {
         KiamMsException e = fails("debug: false\nbroker:\n  host: 127.0.0.1\n  prot: 4223\n");
         assertEquals(KiamMsException.CONFIG, e.exitCode());
-        assertTrue(e.getMessage().contains("line 4"), e.getMessage());
-        assertTrue(e.getMessage().contains("'broker.prot'"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(dir.resolve("kiam-ms.yaml") + ":4: broker.prot: unknown key"), e.getMessage());
         assertTrue(e.getMessage().contains("port"), "names the known keys: " + e.getMessage());
     }
 
     @Test
     void wrongTypesSayWhatIsExpected() {
         KiamMsException e = fails("broker:\n  port: many\n");
-        assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains("broker.port") && e.getMessage().contains("whole number"),
+        assertTrue(e.getMessage().contains(":2: broker.port: ") && e.getMessage().contains("whole number"),
                 e.getMessage());
     }
 
     @Test
     void outOfRangePortsAreRefused() {
         KiamMsException e = fails("broker:\n  port: 70000\n");
-        assertTrue(e.getMessage().contains("broker.port must be between 1 and 65535"), e.getMessage());
+        assertTrue(e.getMessage().contains(":2: broker.port: must be between 1 and 65535, not 70000"), e.getMessage());
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.kiamms.app.geoip;
 
-import dev.kiamms.app.KiamMs;
+import dev.kiamms.app.cli.CommandRun;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.testing.GeoIpTestData;
 
@@ -120,17 +120,15 @@ class GeoipUpdateTest {
     }
 
     private Run run(String... args) {
-        PrintStream out = System.out;
+        // The command's output through its writers; System.err only for the log lines, so that a
+        // key leaking into the log would be seen too.
         PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
         try {
-            int exit = KiamMs.run(args);
-            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+            CommandRun r = CommandRun.of(args);
+            return new Run(r.exit(), r.out(), r.err() + log.toString(StandardCharsets.UTF_8));
         } finally {
-            System.setOut(out);
             System.setErr(err);
         }
     }

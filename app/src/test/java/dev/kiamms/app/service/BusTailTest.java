@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +52,7 @@ class BusTailTest {
     void printsTheChosenKindsOnlyOneLineEachWithSecretsMasked() throws Exception {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         try (Connection connection = Nats.connect(instance.url(BrokerCredentials.TAIL));
-             BusTail tail = new BusTail(connection, new TailFormat(false), new PrintStream(buffer, true, StandardCharsets.UTF_8), 2);
+             BusTail tail = new BusTail(connection, new TailFormat(false), new java.io.PrintWriter(new java.io.OutputStreamWriter(buffer, StandardCharsets.UTF_8), true), 2);
              KrossIamClient kiam = KrossIamClient.connect(instance.url(BrokerCredentials.KIAM))) {
             List<String> watched = tail.start(EnumSet.of(BusTail.Kind.NOTICE, BusTail.Kind.ACTION));
             assertEquals(List.of(Subjects.NOTICE_PREFIX + ">", Subjects.ACTION_PREFIX + ">"), watched);

@@ -115,16 +115,9 @@ class ScaleOutTest {
     }
 
     private static String runStatus(String... args) {
-        java.io.PrintStream saved = System.out;
-        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            int exit = dev.kiamms.app.KiamMs.run(args);
-            assertEquals(0, exit, buffer.toString(java.nio.charset.StandardCharsets.UTF_8));
-            return buffer.toString(java.nio.charset.StandardCharsets.UTF_8);
-        } finally {
-            System.setOut(saved);
-        }
+        dev.kiamms.app.cli.CommandRun r = dev.kiamms.app.cli.CommandRun.of(args);
+        assertEquals(0, r.exit(), r.text());
+        return r.out();
     }
 
     @Test
