@@ -66,8 +66,11 @@ public final class EnvelopeCodec {
         return reader.read(body, type);
     }
 
-    /** The request id of a body, if one can be read at all: for log lines about messages that are dropped. */
-    public String peekReqid(byte[] body) {
+    /**
+     * The request id of a body nothing else reads (the audit spool stores bodies as they came),
+     * or null when none can be read.
+     */
+    public String reqidOf(byte[] body) {
         return reader.read(body, JsonNode.class).reqid();
     }
 

@@ -103,7 +103,7 @@ class EnvelopeCodecTest {
     void aReadableReqidIsKeptForTheReplyEvenWhenAnotherFieldIsWrong() {
         assertEquals("r1", malformed("{\"version\":1,\"time\":1,\"reqid\":\"r1\"}").reqid());
         assertEquals("r2", malformed("{\"version\":\"0.1.1\",\"time\":\"x\",\"ReqID\":\"r2\"}").reqid());
-        assertEquals("r2", codec.peekReqid("{\"version\":\"0.1.1\",\"time\":\"x\",\"ReqID\":\"r2\"}".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("r2", codec.reqidOf("{\"version\":\"0.1.1\",\"time\":\"x\",\"ReqID\":\"r2\"}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
