@@ -10,20 +10,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
- * Reads envelopes and payloads from JSON and writes replies, the way KrossIAM's Go client expects:
- * field names match case-insensitively, numbers stay numbers, and unknown fields are tolerated so
- * that a newer client's additions do not break an older server. Thread-safe; build one and share it.
+ * Reads envelopes and payloads from JSON ({@link EnvelopeReader}) and writes replies and messages
+ * ({@link JsonOut}), the way KrossIAM's Go client expects: field names match case-insensitively,
+ * numbers stay numbers, and unknown fields are tolerated so that a newer client's additions do not
+ * break an older server. Thread-safe; build one and share it.
  */
 public final class EnvelopeCodec {
 
@@ -138,38 +136,6 @@ public final class EnvelopeCodec {
             }
         }
         return null;
-    }
-
-    static String describe(MismatchedInputException e) {
-        String path = e.getPath().stream()
-                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-                .collect(Collectors.joining("."));
-        String expected = e.getTargetType() == null ? "another type" : typeName(e.getTargetType());
-        if (e instanceof InvalidFormatException f) {
-            return "payload field '" + path + "' must be " + expected + ", not " + f.getValue();
-        }
-        return path.isEmpty()
-                ? "payload invalid: " + firstLine(e)
-                : "payload field '" + path + "' must be " + expected;
-    }
-
-    private static String typeName(Class<?> type) {
-        if (type == String.class) {
-            return "a string";
-        }
-        if (type == int.class || type == long.class || type == Integer.class || type == Long.class) {
-            return "an integer";
-        }
-        if (type == double.class || type == Double.class || type == float.class) {
-            return "a number";
-        }
-        if (type == boolean.class || type == Boolean.class) {
-            return "true or false";
-        }
-        if (type.isArray() || java.util.Collection.class.isAssignableFrom(type)) {
-            return "an array";
-        }
-        return "an object";
     }
 
     static String firstLine(Exception e) {

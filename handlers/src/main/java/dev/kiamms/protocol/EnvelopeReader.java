@@ -8,13 +8,14 @@ import com.fasterxml.jackson.databind.DatabindException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
-import static dev.kiamms.protocol.EnvelopeCodec.describe;
 import static dev.kiamms.protocol.EnvelopeCodec.firstLine;
 
 import java.io.IOException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * Reads every message body, action or event, in one streaming pass: the envelope's fields (names
@@ -145,6 +146,39 @@ final class EnvelopeReader {
             return new Malformed(reqidText, "field 'time' must be an integer (microseconds since the Unix epoch)");
         }
         return null;
+    }
+
+    /** A payload field of the wrong type, by its path and the type it should have had. */
+    static String describe(MismatchedInputException e) {
+        String path = e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining("."));
+        String expected = e.getTargetType() == null ? "another type" : typeName(e.getTargetType());
+        if (e instanceof InvalidFormatException f) {
+            return "payload field '" + path + "' must be " + expected + ", not " + f.getValue();
+        }
+        return path.isEmpty()
+                ? "payload invalid: " + firstLine(e)
+                : "payload field '" + path + "' must be " + expected;
+    }
+
+    private static String typeName(Class<?> type) {
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == int.class || type == long.class || type == Integer.class || type == Long.class) {
+            return "an integer";
+        }
+        if (type == double.class || type == Double.class || type == float.class) {
+            return "a number";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "true or false";
+        }
+        if (type.isArray() || java.util.Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        return "an object";
     }
 
     /**

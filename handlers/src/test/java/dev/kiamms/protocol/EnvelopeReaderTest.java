@@ -137,7 +137,7 @@ class EnvelopeReaderTest {
         try {
             return String.valueOf(codec.mapper().treeToValue(payload, type));
         } catch (MismatchedInputException e) {
-            return "error " + EnvelopeCodec.describe(e);
+            return "error " + EnvelopeReader.describe(e);
         } catch (JsonProcessingException | IllegalArgumentException e) {
             return "error payload invalid: " + EnvelopeCodec.firstLine(e);
         }
