@@ -104,7 +104,7 @@ public final class AuditSpool implements AutoCloseable {
         if (msg.hasHeaders() && msg.getHeaders().containsKey(SPOOLED_HEADER)) {
             return; // our own move into the stream
         }
-        String reqid = codec.peekReqid(msg.getData());
+        String reqid = codec.reqidOf(msg.getData());
         Instant now = Instant.now();
         Entry entry = new Entry(msg.getSubject(), reqid, now.toString(), new String(msg.getData(), StandardCharsets.UTF_8));
         String name = String.format("%019d-%s.json", now.toEpochMilli() * 1_000_000L + now.getNano() % 1_000_000L, DeadLetters.safe(reqid));

@@ -376,6 +376,10 @@ public final class DurableEvents implements AutoCloseable {
      * the messages the broker pushed stay few. Order does not matter: each audit stands alone.
      */
     private void onMessage(Reader reader, Message msg) {
+        // Read here, once: its reqid then goes with it to the ledger, the acknowledgement, a dead
+        // letter and every log line.
+        EventPipeline.Received<?> received = pipeline.receive(reader.target().handlerFor(msg.getSubject()), msg.getSubject(),
+                msg.getData(), receivedMicros(msg));
         try {
             slots.acquire();
         } catch (InterruptedException e) {
@@ -384,7 +388,7 @@ public final class DurableEvents implements AutoCloseable {
         }
         if (!reader.exactlyOnce()) {
             try {
-                work(reader, msg); // log records: one at a time, in the order they were sent
+                work(reader, msg, received); // log records: one at a time, in the order they were sent
             } finally {
                 slots.release();
             }
@@ -393,41 +397,41 @@ public final class DurableEvents implements AutoCloseable {
         try {
             workers.execute(() -> {
                 try {
-                    work(reader, msg);
+                    work(reader, msg, received);
                 } finally {
                     slots.release();
                 }
             });
         } catch (RuntimeException e) {
             slots.release();
-            LOG.warning(() -> msg.getSubject() + " reqid=" + codec.peekReqid(msg.getData()) + " not taken (" + e
+            LOG.warning(() -> msg.getSubject() + " reqid=" + received.reqid() + " not taken (" + e
                     + "); the broker delivers it again");
         }
     }
 
-    private void work(Reader reader, Message msg) {
+    private void work(Reader reader, Message msg, EventPipeline.Received<?> received) {
         // While it is handled, tell the broker every third of ackWait that it is still in hand.
         long every = Math.max(ackWait.toMillis() / 3, 100);
         java.util.concurrent.ScheduledFuture<?> progress = timer.scheduleAtFixedRate(msg::inProgress, every, every, TimeUnit.MILLISECONDS);
         try {
-            handle(reader, msg);
+            handle(reader, msg, received);
         } catch (RuntimeException e) {
             // Never let one message stop the consumer; the broker redelivers it after ackWait.
-            LOG.log(Level.SEVERE, msg.getSubject() + " reqid=" + codec.peekReqid(msg.getData()) + " failed: " + e, e);
+            LOG.log(Level.SEVERE, msg.getSubject() + " reqid=" + received.reqid() + " failed: " + e, e);
         } finally {
             progress.cancel(false);
         }
     }
 
-    private void handle(Reader reader, Message msg) {
+    private void handle(Reader reader, Message msg, EventPipeline.Received<?> received) {
         if (!reader.exactlyOnce()) {
-            settle(msg, deliver(reader, msg, false), null);
+            settle(msg, received, pipeline.deliver(received, false), null);
             return;
         }
         String subject = msg.getSubject();
-        String reqid = codec.peekReqid(msg.getData());
+        String reqid = received.reqid();
         if (reqid == null || reqid.isBlank()) {
-            settle(msg, deliver(reader, msg, false), null); // refused by the pipeline, with the reason logged
+            settle(msg, received, pipeline.deliver(received, false), null); // refused by the pipeline, with the reason logged
             return;
         }
         String handKey = subject + '/' + reqid;
@@ -438,18 +442,18 @@ public final class DurableEvents implements AutoCloseable {
             return;
         }
         try {
-            claimAndHandle(reader, msg, subject, reqid);
+            claimAndHandle(msg, received, subject, reqid);
         } finally {
             inHand.remove(handKey);
         }
     }
 
-    private void claimAndHandle(Reader reader, Message msg, String subject, String reqid) {
+    private void claimAndHandle(Message msg, EventPipeline.Received<?> received, String subject, String reqid) {
         // In place while the ledger cannot be reached: every redelivery would count as an attempt,
         // and the message stays in progress meanwhile.
         DeliveryLedger.Claim claim = ledger.claim(subject, reqid, LEDGER_PATIENCE, () -> stopped);
         if (claim instanceof DeliveryLedger.Claim.Fresh fresh) {
-            settle(msg, deliver(reader, msg, true), fresh);
+            settle(msg, received, pipeline.deliver(received, true), fresh); // the ledger vouches: not handled before
         } else if (claim instanceof DeliveryLedger.Claim.AlreadyDelivered done) {
             LOG.info(() -> subject + " reqid=" + reqid + " was handled at " + done.since() + "; not handled again");
             msg.ack();
@@ -463,7 +467,7 @@ public final class DurableEvents implements AutoCloseable {
             String reason = "an earlier attempt began at " + maybe.since()
                     + " and never finished (kiam-ms or its broker stopped meanwhile): the mail may have gone out, so it is not sent again";
             possiblyDelivered.increment();
-            bury(msg, msg.metaData().deliveredCount(), new EventPipeline.Outcome.Failed(reason, false));
+            bury(msg, reqid, msg.metaData().deliveredCount(), new EventPipeline.Outcome.Failed(reason, false));
         } else if (claim instanceof DeliveryLedger.Claim.Unavailable u) {
             LOG.warning(() -> subject + " reqid=" + reqid + " waits: its delivery record cannot be written now (" + u.reason() + ")");
             msg.nakWithDelay(Duration.ofSeconds(1));
@@ -479,16 +483,15 @@ public final class DurableEvents implements AutoCloseable {
         }
     }
 
-    /** @param deduplicated the ledger vouches that this reqid was not handled before */
-    private EventPipeline.Outcome deliver(Reader reader, Message msg, boolean deduplicated) {
+    /** When the stream stored the message: a stored audit is judged by how old it was when it arrived. */
+    private static long receivedMicros(Message msg) {
         ZonedDateTime stored = msg.metaData().timestamp();
-        long receivedMicros = stored.toEpochSecond() * 1_000_000L + stored.getNano() / 1_000;
-        return pipeline.deliver(reader.target().handlerFor(msg.getSubject()), msg.getSubject(), msg.getData(), receivedMicros,
-                deduplicated);
+        return stored.toEpochSecond() * 1_000_000L + stored.getNano() / 1_000;
     }
 
     /** Acknowledges, retries or gives up on a message by its outcome, and completes its ledger record. */
-    private void settle(Message msg, EventPipeline.Outcome outcome, DeliveryLedger.Claim.Fresh claim) {
+    private void settle(Message msg, EventPipeline.Received<?> received, EventPipeline.Outcome outcome,
+                        DeliveryLedger.Claim.Fresh claim) {
         long attempt = msg.metaData().deliveredCount();
         if (outcome instanceof EventPipeline.Outcome.Handled) {
             if (claim != null) {
@@ -507,7 +510,7 @@ public final class DurableEvents implements AutoCloseable {
             if (failed.retryable() && attempt < retry.maxAttempts()) {
                 release(claim);
                 Duration pause = retry.pauseAfter(attempt);
-                LOG.warning(() -> msg.getSubject() + " reqid=" + codec.peekReqid(msg.getData()) + " attempt " + attempt
+                LOG.warning(() -> msg.getSubject() + " reqid=" + received.reqid() + " attempt " + attempt
                         + " of " + retry.maxAttempts() + " failed; retrying in " + pause.toSeconds() + " s");
                 msg.nakWithDelay(pause);
             } else {
@@ -515,7 +518,7 @@ public final class DurableEvents implements AutoCloseable {
                     release(claim); // nothing went out: a replay may send it
                 }
                 // An ambiguous failure keeps its record "sending": only a person's replay clears it.
-                bury(msg, attempt, failed);
+                bury(msg, received.reqid(), attempt, failed);
             }
         }
     }
@@ -526,8 +529,7 @@ public final class DurableEvents implements AutoCloseable {
         }
     }
 
-    private void bury(Message msg, long attempt, EventPipeline.Outcome.Failed failed) {
-        String reqid = codec.peekReqid(msg.getData());
+    private void bury(Message msg, String reqid, long attempt, EventPipeline.Outcome.Failed failed) {
         try {
             DeadLetters.Letter letter = deadLetters.put(msg.getSubject(), reqid, attempt, failed.reason(),
                     !failed.retryable(), msg.getData());

@@ -217,60 +217,61 @@ public final class MessageBus {
     }
 
     private void onAction(ActionHandler<?> handler, Message msg) {
+        ActionPipeline.Request<?> request = actions.read(handler, msg.getSubject(), msg.getData());
         String replyTo = msg.getReplyTo();
         if (replyTo == null || replyTo.isEmpty()) {
-            LOG.warning(() -> "action " + handler.key() + " reqid=" + codec.peekReqid(msg.getData())
+            LOG.warning(() -> "action " + handler.key() + " reqid=" + request.reqid()
                     + " has no reply subject (code 100); dropped, nobody is waiting for an answer");
             return;
         }
         if (!handler.blocking()) {
-            answer(handler, msg, replyTo);
+            answer(request, replyTo);
             return;
         }
         try {
-            workers.execute(() -> answer(handler, msg, replyTo));
+            workers.execute(() -> answer(request, replyTo));
         } catch (RejectedExecutionException e) {
-            String reqid = codec.peekReqid(msg.getData());
-            LOG.warning(() -> "action " + handler.key() + " reqid=" + reqid + " refused: all workers busy");
-            publish(handler, msg, replyTo, actions.refuse(reqid,
+            LOG.warning(() -> "action " + handler.key() + " reqid=" + request.reqid() + " refused: all workers busy");
+            publish(request, replyTo, actions.refuse(request.reqid(),
                     "kiam-ms is overloaded (" + workers.getQueue().size() + " messages waiting); try again shortly"));
         }
     }
 
-    private void answer(ActionHandler<?> handler, Message msg, String replyTo) {
-        publish(handler, msg, replyTo, actions.answer(handler, msg.getSubject(), msg.getData()));
+    private void answer(ActionPipeline.Request<?> request, String replyTo) {
+        publish(request, replyTo, actions.answer(request));
     }
 
-    private void publish(ActionHandler<?> handler, Message msg, String replyTo, byte[] reply) {
+    private void publish(ActionPipeline.Request<?> request, String replyTo, byte[] reply) {
         try {
             connection.publish(replyTo, reply);
         } catch (RuntimeException e) {
             // The connection is closing or the reply is over the broker's size limit: the
             // requester times out, so say which request it was.
-            LOG.log(Level.SEVERE, "action " + handler.key() + " reqid=" + codec.peekReqid(msg.getData())
+            LOG.log(Level.SEVERE, "action " + request.handler().key() + " reqid=" + request.reqid()
                     + ": reply could not be sent: " + e.getMessage(), e);
         }
     }
 
     private void onEvent(EventTarget target, Message msg) {
         EventHandler<?> handler = target.handlerFor(msg.getSubject());
+        EventPipeline.Received<?> received = events.receive(handler, msg.getSubject(), msg.getData());
         if (handler == null || !handler.blocking()) {
-            deliver(handler, msg);
+            deliver(received);
             return;
         }
         try {
-            workers.execute(() -> deliver(handler, msg));
+            workers.execute(() -> deliver(received));
         } catch (RejectedExecutionException e) {
-            LOG.severe(() -> msg.getSubject() + " reqid=" + codec.peekReqid(msg.getData())
+            LOG.severe(() -> msg.getSubject() + " reqid=" + received.reqid()
                     + " dropped: all workers busy and " + workers.getQueue().size() + " messages waiting");
         }
     }
 
-    private void deliver(EventHandler<?> handler, Message msg) {
+    private void deliver(EventPipeline.Received<?> received) {
         try {
-            events.deliver(handler, msg.getSubject(), msg.getData());
+            events.deliver(received, false);
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, msg.getSubject() + " reqid=" + codec.peekReqid(msg.getData())
+            LOG.log(Level.SEVERE, received.subject() + " reqid=" + received.reqid()
                     + " failed: " + e.getMessage(), e);
         }
     }

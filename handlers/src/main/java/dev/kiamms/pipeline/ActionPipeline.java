@@ -30,9 +30,31 @@ public final class ActionPipeline {
         this.recent = recent;
     }
 
-    public <P> byte[] answer(ActionHandler<P> handler, String subject, byte[] body) {
+    /**
+     * A request read and checked, not yet answered: its reqid is known from here on, for the
+     * reply and every log line, even when it is answered later on another thread.
+     */
+    public record Request<P>(ActionHandler<P> handler, Intake.Outcome<P> outcome, long readNanos) {
+        public String reqid() {
+            return outcome.reqid();
+        }
+    }
+
+    public <P> Request<P> read(ActionHandler<P> handler, String subject, byte[] body) {
         long started = System.nanoTime();
         Intake.Outcome<P> outcome = intake.read(subject, body, handler.payloadType());
+        return new Request<>(handler, outcome, System.nanoTime() - started);
+    }
+
+    public <P> byte[] answer(ActionHandler<P> handler, String subject, byte[] body) {
+        return answer(read(handler, subject, body));
+    }
+
+    public <P> byte[] answer(Request<P> request) {
+        // The time spent reading counts, the time waiting for a worker does not.
+        long started = System.nanoTime() - request.readNanos();
+        ActionHandler<P> handler = request.handler();
+        Intake.Outcome<P> outcome = request.outcome();
         if (outcome instanceof Intake.Refused<P> refused) {
             return encode(handler, refusal(handler, refused)); // nothing ran: never remembered
         }

@@ -2,6 +2,8 @@ package dev.kiamms.pipeline;
 
 import dev.kiamms.protocol.Subjects;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -66,17 +68,53 @@ public final class EventPipeline {
      *                       not asked, so that a person's replay of a dead letter is not taken for a repeat
      */
     public Outcome deliver(EventHandler<?> handler, String subject, byte[] body, long receivedMicros, boolean deduplicated) {
+        return deliver(receive(handler, subject, body, receivedMicros), deduplicated);
+    }
+
+    /**
+     * A message read and checked, not yet handled: its reqid is known from here on, for the
+     * acknowledgement, a dead letter and every log line, even when it is handled later on
+     * another thread. {@code handler} is null when no handler takes its subject.
+     */
+    public record Received<P>(String subject, EventHandler<P> handler, Intake.Outcome<P> outcome, long readNanos) {
+        /** The request id as far as it could be read, or null. */
+        public String reqid() {
+            return outcome.reqid();
+        }
+    }
+
+    /** A live message, received now, for the handler its subscription is bound to (null: none for this subject). */
+    public Received<?> receive(EventHandler<?> handler, String subject, byte[] body) {
+        return receive(handler, subject, body, intake.clock().nowMicros());
+    }
+
+    /** @param receivedMicros when the broker received the message, see {@link Intake#read(String, byte[], Class, long)} */
+    public Received<?> receive(EventHandler<?> handler, String subject, byte[] body, long receivedMicros) {
         if (handler == null) {
-            LOG.warning(() -> "no handler for " + subject + "; dropped reqid=" + intake.codec().peekReqid(body));
+            // Read only to name the message in the log line that says it is dropped.
+            return new Received<>(subject, null, intake.read(subject, body, JsonNode.class, receivedMicros), 0);
+        }
+        return read(handler, subject, body, receivedMicros);
+    }
+
+    private <P> Received<P> read(EventHandler<P> handler, String subject, byte[] body, long receivedMicros) {
+        long started = System.nanoTime();
+        Intake.Outcome<P> outcome = intake.read(subject, body, handler.payloadType(), receivedMicros);
+        return new Received<>(subject, handler, outcome, System.nanoTime() - started);
+    }
+
+    /** @param deduplicated see {@link #deliver(EventHandler, String, byte[], long, boolean)} */
+    public <P> Outcome deliver(Received<P> received, boolean deduplicated) {
+        String subject = received.subject();
+        EventHandler<P> handler = received.handler();
+        if (handler == null) {
+            LOG.warning(() -> "no handler for " + subject + "; dropped reqid=" + received.reqid());
             stats.refused(subject);
             return new Outcome.Refused("no handler for " + subject);
         }
-        return handle(handler, subject, body, receivedMicros, deduplicated);
-    }
-
-    private <P> Outcome handle(EventHandler<P> handler, String subject, byte[] body, long receivedMicros, boolean deduplicated) {
-        long started = System.nanoTime();
-        Intake.Outcome<P> outcome = intake.read(subject, body, handler.payloadType(), receivedMicros);
+        // The time spent reading counts, the time waiting for a worker does not.
+        long started = System.nanoTime() - received.readNanos();
+        Intake.Outcome<P> outcome = received.outcome();
         if (outcome instanceof Intake.Refused<P> refused) {
             stats.refused(subject);
             LOG.warning(() -> subject + " reqid=" + refused.reqid() + " dropped, code "

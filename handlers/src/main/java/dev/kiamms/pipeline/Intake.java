@@ -1,14 +1,12 @@
 package dev.kiamms.pipeline;
 
-import dev.kiamms.protocol.BoundRequest;
-import dev.kiamms.protocol.DecodeResult;
+import dev.kiamms.protocol.DecodedBody;
 import dev.kiamms.protocol.Envelope;
 import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.EnvelopeValidator;
+import dev.kiamms.protocol.Malformed;
 import dev.kiamms.protocol.Rejection;
 import dev.kiamms.protocol.ReplyCode;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.Optional;
 
@@ -18,11 +16,19 @@ import java.util.Optional;
  */
 public final class Intake {
 
-    /** The message was read and may be handled, or it was refused with a code and a reason. */
+    /**
+     * The message was read and may be handled, or it was refused with a code and a reason. Either
+     * way its reqid (as far as it could be read) goes with it, to the reply and every log line.
+     */
     public sealed interface Outcome<P> {
+        String reqid();
     }
 
     public record Accepted<P>(P payload, MessageContext context) implements Outcome<P> {
+        @Override
+        public String reqid() {
+            return context.reqid();
+        }
     }
 
     public record Refused<P>(String reqid, Rejection rejection) implements Outcome<P> {
@@ -56,40 +62,20 @@ public final class Intake {
      *                       stored audit is judged by how old it was when it arrived
      */
     public <P> Outcome<P> read(String subject, byte[] body, Class<P> payloadType, long receivedMicros) {
-        if (payloadType != JsonNode.class) {
-            return readBound(subject, body, payloadType, receivedMicros);
+        DecodedBody<P> decoded = codec.decode(body, payloadType);
+        if (decoded.malformed() != null) {
+            Malformed m = decoded.malformed();
+            return new Refused<>(m.reqid(), new Rejection(ReplyCode.GENERAL_ERROR, "malformed message: " + m.reason()));
         }
-        DecodeResult decoded = codec.decode(body);
-        if (decoded instanceof DecodeResult.Malformed m) {
-            return malformed(m);
-        }
-        Envelope envelope = ((DecodeResult.Decoded) decoded).envelope();
+        Envelope envelope = decoded.envelope();
         Optional<Rejection> invalid = validator.check(envelope, receivedMicros);
         if (invalid.isPresent()) {
             return new Refused<>(envelope.reqid(), invalid.get());
         }
-        return new Accepted<>(payloadType.cast(envelope.payload()), context(subject, envelope));
-    }
-
-    /** A record payload: bound while the body is read, with no JSON tree in between. */
-    private <P> Outcome<P> readBound(String subject, byte[] body, Class<P> payloadType, long receivedMicros) {
-        BoundRequest<P> bound = codec.decode(body, payloadType);
-        if (bound.malformed() != null) {
-            return malformed(bound.malformed());
+        if (decoded.payloadError() != null) {
+            return new Refused<>(envelope.reqid(), new Rejection(ReplyCode.GENERAL_ERROR, decoded.payloadError().getMessage()));
         }
-        Envelope envelope = bound.envelope();
-        Optional<Rejection> invalid = validator.check(envelope, receivedMicros);
-        if (invalid.isPresent()) {
-            return new Refused<>(envelope.reqid(), invalid.get());
-        }
-        if (bound.payloadError() != null) {
-            return new Refused<>(envelope.reqid(), new Rejection(ReplyCode.GENERAL_ERROR, bound.payloadError().getMessage()));
-        }
-        return new Accepted<>(bound.payload(), context(subject, envelope));
-    }
-
-    private static <P> Outcome<P> malformed(DecodeResult.Malformed m) {
-        return new Refused<>(m.reqid(), new Rejection(ReplyCode.GENERAL_ERROR, "malformed message: " + m.reason()));
+        return new Accepted<>(decoded.payload(), context(subject, envelope));
     }
 
     private static MessageContext context(String subject, Envelope envelope) {

@@ -6,12 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * A small JSON writer for replies on the hot path, byte for byte what {@link EnvelopeCodec}'s
- * Jackson mapper writes (EnvelopeCodecTest and GeoIpRecordTest compare them): strings as UTF-8
- * with quote, backslash, control characters and UTF-16 surrogates escaped, numbers as Jackson
- * prints them. Jackson's per-call set-up (generator, contexts, serializer lookups) was about a
- * fifth of an iplocation request's CPU. A value it cannot write the same way (NaN, which Jackson
- * quotes) makes it give up, and the reply is then written by Jackson. Not thread-safe: one per reply.
+ * The one writer of envelopes (replies and messages to KrossIAM), byte for byte what
+ * {@link EnvelopeCodec}'s Jackson mapper would write (EnvelopeCodecTest and GeoIpRecordTest compare
+ * them): strings as UTF-8 with quote, backslash, control characters and UTF-16 surrogates escaped,
+ * numbers as Jackson prints them, NaN and the infinities quoted as Jackson quotes them. Jackson's
+ * per-call set-up (generator, contexts, serializer lookups) was about a fifth of an iplocation
+ * request's CPU. Not thread-safe: one per message.
  */
 public final class JsonOut {
 
@@ -21,7 +21,6 @@ public final class JsonOut {
     private int len;
     /** Whether the object being written has a field yet (a comma goes before the next one). */
     private boolean hasField;
-    private boolean failed;
 
     JsonOut() {
     }
@@ -58,11 +57,11 @@ public final class JsonOut {
 
     public JsonOut field(String name, double value) {
         name(name);
-        if (!Double.isFinite(value)) {
-            failed = true; // Jackson quotes NaN and the infinities: leave those to it
-            return this;
+        if (Double.isFinite(value)) {
+            ascii(NumberOutput.toString(value, true));
+        } else {
+            string(Double.toString(value)); // "NaN", "Infinity", "-Infinity": quoted, as Jackson writes them
         }
-        ascii(NumberOutput.toString(value, true));
         return this;
     }
 
@@ -77,9 +76,24 @@ public final class JsonOut {
         return this;
     }
 
-    /** @return the JSON written, or null when a value could not be written as Jackson writes it */
+    /** JSON null as the value of the field just named. */
+    JsonOut nullValue() {
+        ascii("null");
+        return this;
+    }
+
+    /** A value already written as JSON (by Jackson, for a payload that does not write itself). */
+    JsonOut value(byte[] json) {
+        if (len + json.length > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(len * 2, len + json.length));
+        }
+        System.arraycopy(json, 0, buf, len, json.length);
+        len += json.length;
+        return this;
+    }
+
     byte[] toBytes() {
-        return failed ? null : Arrays.copyOf(buf, len);
+        return Arrays.copyOf(buf, len);
     }
 
     private void string(String s) {

@@ -95,4 +95,28 @@ class ActionPipelineCountsTest {
         assertEquals(1, c.refused());
         assertEquals(1, c.duplicates());
     }
+
+    /** Read where it arrives, answered later (on a worker): the reqid is known in between and named in the reply. */
+    @Test
+    void aRequestReadFirstIsAnsweredLaterUnderItsReqid() throws Exception {
+        Handler h = new Handler();
+        ActionPipeline p = new ActionPipeline(intake, stats);
+        String subject = Subjects.action(KEY);
+
+        ActionPipeline.Request<JsonNode> request = p.read(h, subject, envelope("late1"));
+        assertEquals("late1", request.reqid());
+        assertEquals(null, stats.snapshot().get(KEY), "reading alone counts nothing");
+        JsonNode reply = codec.mapper().readTree(p.answer(request));
+        assertEquals("late1", reply.path("reqid").textValue());
+        assertEquals(0, reply.path("code").asInt());
+        assertEquals(1, reply.path("payload").path("n").asInt());
+
+        byte[] badTime = "{\"version\":\"0.1.1\",\"time\":\"x\",\"reqid\":\"late2\",\"payload\":{}}".getBytes(StandardCharsets.UTF_8);
+        ActionPipeline.Request<JsonNode> refused = p.read(h, subject, badTime);
+        assertEquals("late2", refused.reqid());
+        reply = codec.mapper().readTree(p.answer(refused));
+        assertEquals("late2", reply.path("reqid").textValue());
+        assertEquals(1, reply.path("code").asInt());
+        assertTrue(reply.path("message").textValue().contains("'time'"), reply.toString());
+    }
 }

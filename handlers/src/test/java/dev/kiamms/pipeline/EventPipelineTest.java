@@ -100,6 +100,29 @@ class EventPipelineTest {
     }
 
     @Test
+    void theReqidIsKnownOnceAMessageIsReceivedBeforeItIsHandled() {
+        Handler h = new Handler(AUDIT, true);
+        EventPipeline p = new EventPipeline(intake, stats);
+
+        EventPipeline.Received<?> good = p.receive(h, AUDIT, envelope("g1"));
+        assertEquals("g1", good.reqid());
+        assertTrue(h.reqids.isEmpty(), "receiving does not handle");
+        assertInstanceOf(EventPipeline.Outcome.Handled.class, p.deliver(good, false));
+        assertEquals(List.of("g1"), h.reqids);
+
+        // Refused ones keep what could be read of their reqid, for the log line and a dead letter.
+        byte[] badVersion = "{\"version\":1,\"time\":1,\"reqid\":\"b1\",\"payload\":{}}".getBytes(StandardCharsets.UTF_8);
+        EventPipeline.Received<?> bad = p.receive(h, AUDIT, badVersion);
+        assertEquals("b1", bad.reqid());
+        assertInstanceOf(EventPipeline.Outcome.Refused.class, p.deliver(bad, false));
+        EventPipeline.Received<?> unknown = p.receive(null, Subjects.LOG, envelope("u1"));
+        assertEquals("u1", unknown.reqid());
+        assertEquals(new EventPipeline.Outcome.Refused("no handler for " + Subjects.LOG), p.deliver(unknown, false));
+        assertEquals(null, p.receive(h, AUDIT, "not json".getBytes(StandardCharsets.UTF_8)).reqid());
+        assertEquals(List.of("g1"), h.reqids);
+    }
+
+    @Test
     void eachKindOfFailureBecomesItsOutcomeAndIsCounted() {
         Handler h = new Handler(AUDIT, true);
         EventPipeline p = new EventPipeline(intake, stats);

@@ -19,7 +19,7 @@ class EnvelopeValidatorTest {
     private final EnvelopeValidator validator = new EnvelopeValidator();
 
     private static Envelope envelope(String version, long time, String reqid) {
-        return new Envelope(version, time, reqid, null);
+        return new Envelope(version, time, reqid);
     }
 
     private Rejection rejected(Envelope e) {
