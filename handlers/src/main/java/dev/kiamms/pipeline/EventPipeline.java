@@ -1,5 +1,6 @@
 package dev.kiamms.pipeline;
 
+import dev.kiamms.metrics.StatsTracker;
 import dev.kiamms.protocol.Subjects;
 
 import java.util.List;
@@ -41,13 +42,13 @@ public final class EventPipeline {
     private static final Outcome HANDLED = new Outcome.Handled();
 
     private final Intake intake;
-    private final HandlerStats stats;
+    private final StatsTracker stats;
     private final RecentRequests recent;
     private final Map<String, EventHandler<?>> bySubject;
     /** Handlers for a wildcard subject ({@code kiam.console.notice.>}), in registration order. */
     private final List<EventHandler<?>> byPattern;
 
-    public EventPipeline(Intake intake, HandlerStats stats, List<EventHandler<?>> handlers) {
+    public EventPipeline(Intake intake, StatsTracker stats, List<EventHandler<?>> handlers) {
         this(intake, stats, handlers, RecentRequests.disabled());
     }
 
@@ -57,7 +58,7 @@ public final class EventPipeline {
      * @param recent   reqids of audits handled lately (notices and logs are not checked: their
      *                 volume would push the audits out)
      */
-    public EventPipeline(Intake intake, HandlerStats stats, List<EventHandler<?>> handlers, RecentRequests recent) {
+    public EventPipeline(Intake intake, StatsTracker stats, List<EventHandler<?>> handlers, RecentRequests recent) {
         this.intake = intake;
         this.stats = stats;
         this.recent = recent;
@@ -94,7 +95,7 @@ public final class EventPipeline {
         EventHandler<?> handler = handlerFor(subject);
         if (handler == null) {
             LOG.warning(() -> "no handler for " + subject + "; dropped reqid=" + intake.codec().peekReqid(body));
-            stats.refused(subject);
+            stats.refused(subject, "no handler for " + subject);
             return new Outcome.Refused("no handler for " + subject);
         }
         return deliver(handler, subject, body, receivedMicros, deduplicated);
@@ -104,7 +105,7 @@ public final class EventPipeline {
         long started = System.nanoTime();
         Intake.Outcome<P> outcome = intake.read(subject, body, handler.payloadType(), receivedMicros);
         if (outcome instanceof Intake.Refused<P> refused) {
-            stats.refused(subject);
+            stats.refused(subject, refused.rejection().message());
             LOG.warning(() -> subject + " reqid=" + refused.reqid() + " dropped, code "
                     + refused.rejection().code().value() + ": " + refused.rejection().message());
             return new Outcome.Refused(refused.rejection().message());
@@ -139,16 +140,16 @@ public final class EventPipeline {
             return HANDLED;
         } catch (ActionException e) {
             // A failure the handler could explain: its message says it all.
-            stats.failed(subject);
+            stats.failed(subject, e.getMessage());
             LOG.severe(() -> subject + " reqid=" + reqid + " failed: " + e.getMessage());
             return new Outcome.Failed(e.getMessage(), e.retryable());
         } catch (IllegalArgumentException e) {
             // The message itself is unusable (say, no valid address): no retry can help.
-            stats.failed(subject);
+            stats.failed(subject, e.getMessage());
             LOG.severe(() -> subject + " reqid=" + reqid + " failed: " + e.getMessage());
             return new Outcome.Refused(e.getMessage());
         } catch (Exception e) {
-            stats.failed(subject);
+            stats.failed(subject, e.toString());
             LOG.log(Level.SEVERE, subject + " reqid=" + reqid + " failed: " + e, e);
             return new Outcome.Failed(e.toString(), true);
         }

@@ -1,11 +1,9 @@
 package dev.kiamms.app.health;
 
 import dev.kiamms.bus.DurableEvents;
-import dev.kiamms.mail.delivery.Attempt;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.StatsSnapshot;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * What the health endpoint reads from the running appliance. Called on the health server's own
@@ -20,11 +18,8 @@ public interface HealthSource {
     /** What kiam-ms answers or consumes now; empty means nothing is subscribed (not healthy). */
     List<String> subscriptions();
 
-    /** Per action key or event subject, see {@link HandlerStats#snapshot()}. */
-    Map<String, HandlerStats.Counts> handlers();
-
-    /** Per MTA name, the attempts per outcome, see {@code DeliveryStats.snapshot()}. */
-    Map<String, Map<Attempt.Outcome, Long>> mailAttempts();
+    /** The message and mail counters now, one snapshot of the appliance's {@code CountingStats}. */
+    StatsSnapshot stats();
 
     /** How often the managed broker was restarted since kiam-ms started (0 with an external broker). */
     int brokerRestarts();

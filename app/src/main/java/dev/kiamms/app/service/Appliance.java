@@ -27,8 +27,6 @@ import dev.kiamms.iplocation.IpLocationHandler;
 import dev.kiamms.mail.AccountAddEmailHandler;
 import dev.kiamms.mail.MailComposer;
 import dev.kiamms.mail.SendVerifyEmailHandler;
-import dev.kiamms.mail.delivery.Attempt;
-import dev.kiamms.mail.delivery.DeliveryStats;
 import dev.kiamms.mail.delivery.MailDelivery;
 import dev.kiamms.mail.template.MailTemplates;
 import dev.kiamms.pipeline.EventHandler;
@@ -38,9 +36,10 @@ import dev.kiamms.sink.LogRecorder;
 import dev.kiamms.sink.NoticeRecorder;
 import dev.kiamms.protocol.Subjects;
 import dev.kiamms.pipeline.ActionHandler;
+import dev.kiamms.metrics.CountingStats;
+import dev.kiamms.metrics.StatsSnapshot;
 import dev.kiamms.pipeline.ActionPipeline;
 import dev.kiamms.pipeline.EventPipeline;
-import dev.kiamms.pipeline.HandlerStats;
 import dev.kiamms.pipeline.Intake;
 import dev.kiamms.pipeline.MicroClock;
 import dev.kiamms.protocol.EnvelopeCodec;
@@ -101,7 +100,8 @@ public final class Appliance {
     /** The configuration the appliance started with: broker, subscriptions and files follow it until a restart. */
     private final LoadedConfig config;
     private final Settings settings;
-    private final HandlerStats stats = new HandlerStats();
+    /** The one stats spine: pipelines and mail report here; metrics, health, status and $SRV read its snapshot. */
+    private final CountingStats stats = new CountingStats();
     /** What the handlers read per message; replaced whole by {@link #reload}. */
     private final AtomicReference<Resources> resources = new AtomicReference<>();
     private final CompletableFuture<Integer> terminated = new CompletableFuture<>();
@@ -150,7 +150,7 @@ public final class Appliance {
         return terminated;
     }
 
-    public HandlerStats stats() {
+    public CountingStats stats() {
         return stats;
     }
 
@@ -169,7 +169,7 @@ public final class Appliance {
                             + RunState.read(paths.stateFile()).map(s -> " (pid " + s.pid() + ")").orElse("")
                             + "; stop it first or use another --data directory"));
             ManagedBroker.stopStale(paths.natsPidFile());
-            resources.set(Resources.load(paths, config));
+            resources.set(Resources.load(paths, config, stats));
             Path logDir = OwnerOnlyFiles.directory(logDir());
             if (!b.embedded()) {
                 return startOnExternalBroker(t0);
@@ -596,7 +596,7 @@ public final class Appliance {
         Resources loaded;
         try {
             next = new dev.kiamms.app.config.ConfigLoader().load(paths.configFile(), paths.configGiven());
-            loaded = Resources.load(paths, next);
+            loaded = Resources.load(paths, next, stats);
         } catch (KiamMsException | IOException e) {
             LOG.severe("reload refused, the running configuration stays: " + e.getMessage());
             return new ReloadResult(false, "refused: " + e.getMessage());
@@ -724,13 +724,8 @@ public final class Appliance {
         }
 
         @Override
-        public Map<String, HandlerStats.Counts> handlers() {
+        public StatsSnapshot stats() {
             return stats.snapshot();
-        }
-
-        @Override
-        public Map<String, Map<Attempt.Outcome, Long>> mailAttempts() {
-            return DeliveryStats.process().snapshot();
         }
 
         @Override
@@ -812,8 +807,8 @@ public final class Appliance {
             try {
                 watchStore();
                 HealthSnapshot health = HealthSnapshot.of(healthSource);
-                RunStats.of(stats, durable == null ? 0 : durable.deadLettered(), DeliveryStats.process().snapshot(),
-                        health.status(), health.problems()).write(paths.statsFile());
+                RunStats.of(health.stats(), durable == null ? 0 : durable.deadLettered(), health.status(), health.problems())
+                        .write(paths.statsFile());
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.FINE, "stats file", e);
             }

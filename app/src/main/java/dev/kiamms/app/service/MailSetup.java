@@ -7,11 +7,13 @@ import dev.kiamms.mail.delivery.MailDelivery;
 import dev.kiamms.mail.delivery.MtaConfig;
 import dev.kiamms.mail.delivery.SmtpTimeouts;
 import dev.kiamms.mail.template.MailTemplates;
+import dev.kiamms.metrics.StatsTracker;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** Turns the {@code mail} settings into the templates and the delivery the mail handlers use. */
 public final class MailSetup {
@@ -37,7 +39,13 @@ public final class MailSetup {
         }
     }
 
+    /** A delivery that reports to no tracker: for checking a configuration, never for sending. */
     public static MailDelivery delivery(InstancePaths paths, Settings.MailSettings mail) {
+        return delivery(paths, mail, StatsTracker.NONE);
+    }
+
+    /** @param stats where its MTA attempts are counted: the appliance's tracker, kept across reloads */
+    public static MailDelivery delivery(InstancePaths paths, Settings.MailSettings mail, StatsTracker stats) {
         List<MtaConfig> mtas = mail.mtas().stream()
                 .map(m -> new MtaConfig(m.name(), m.host(), m.port(), m.ssl(), m.sender(), m.replyto(), m.cc(), m.bcc(),
                         m.user(), m.passwd()))
@@ -46,7 +54,7 @@ public final class MailSetup {
         SmtpTimeouts timeouts = new SmtpTimeouts(Duration.ofSeconds(t.connect()), Duration.ofSeconds(t.read()),
                 Duration.ofSeconds(t.write()));
         try {
-            return new MailDelivery(mtas, mail.preferredMta(), timeouts, outboxDir(paths));
+            return new MailDelivery(mtas, mail.preferredMta(), timeouts, outboxDir(paths), Map.of(), stats);
         } catch (IllegalArgumentException e) {
             throw new KiamMsException(KiamMsException.CONFIG, e.getMessage() + "; fix it in the configuration");
         }

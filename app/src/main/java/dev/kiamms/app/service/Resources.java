@@ -6,6 +6,7 @@ import dev.kiamms.iplocation.GeoIpDatabase;
 import dev.kiamms.mail.MailComposer;
 import dev.kiamms.mail.delivery.MailDelivery;
 import dev.kiamms.mail.template.MailTemplates;
+import dev.kiamms.metrics.StatsTracker;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,8 +29,11 @@ record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer composer
         return config.settings();
     }
 
-    /** @throws IOException or KiamMsException with one line naming what is wrong */
-    static Resources load(InstancePaths paths, LoadedConfig config) throws IOException {
+    /**
+     * @param stats where the mail delivery reports its attempts
+     * @throws IOException or KiamMsException with one line naming what is wrong
+     */
+    static Resources load(InstancePaths paths, LoadedConfig config, StatsTracker stats) throws IOException {
         Settings settings = config.settings();
         GeoIpDatabase geoip = null;
         String geoPath = settings.geoip().path();
@@ -46,7 +50,7 @@ record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer composer
         }
         try {
             MailTemplates templates = MailSetup.templates(paths, config);
-            MailDelivery delivery = MailSetup.delivery(paths, settings.mail());
+            MailDelivery delivery = MailSetup.delivery(paths, settings.mail(), stats);
             if (delivery.usesOutbox()) {
                 LOG.warning("no SMTP server configured (mail.mtas): mails are written to " + MailSetup.outboxDir(paths)
                         + " instead of being sent");

@@ -2,7 +2,8 @@ package dev.kiamms.app.service;
 
 import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.mail.delivery.Attempt;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.HandlerCounts;
+import dev.kiamms.metrics.StatsSnapshot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -19,15 +20,17 @@ import java.util.Optional;
  * for {@code status}: per handler what was handled, failed, refused and repeated, the dead letters
  * made, the mail attempts per MTA and outcome, and the health with its problems.
  */
-public record RunStats(String at, Map<String, HandlerStats.Counts> handlers, long deadLettered,
+public record RunStats(String at, Map<String, HandlerCounts> handlers, long deadLettered,
                        Map<String, Map<Attempt.Outcome, Long>> mailAttempts, String health, List<String> problems) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** @param health and {@code problems}: what /healthz says now, for status */
-    public static RunStats of(HandlerStats stats, long deadLettered, Map<String, Map<Attempt.Outcome, Long>> mailAttempts,
-                              String health, List<String> problems) {
-        return new RunStats(Instant.now().toString(), stats.snapshot(), deadLettered, mailAttempts, health, problems);
+    /**
+     * @param stats  the counters, the same snapshot the health answer was made from
+     * @param health and {@code problems}: what /healthz says now, for status
+     */
+    public static RunStats of(StatsSnapshot stats, long deadLettered, String health, List<String> problems) {
+        return new RunStats(Instant.now().toString(), stats.handlers(), deadLettered, stats.mailAttempts(), health, problems);
     }
 
     public void write(Path file) throws IOException {

@@ -1,5 +1,7 @@
 package dev.kiamms.mail.delivery;
 
+import dev.kiamms.metrics.StatsTracker;
+
 import jakarta.mail.Address;
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
@@ -77,6 +79,7 @@ public final class MailDelivery implements AutoCloseable {
     private final Outbox outbox;
     private final Session outboxSession;
     private final MtaIdentity outboxIdentity;
+    private final StatsTracker stats;
     private final AtomicLong connectionsOpened = new AtomicLong();
     private final ScheduledFuture<?> reaper;
     private volatile long idleLimitNanos = DEFAULT_IDLE_LIMIT.toNanos();
@@ -104,6 +107,16 @@ public final class MailDelivery implements AutoCloseable {
      */
     public MailDelivery(List<MtaConfig> mtas, String preferredMta, SmtpTimeouts timeouts, Path outboxDir,
                         Map<String, ?> extraSessionProperties) {
+        this(mtas, preferredMta, timeouts, outboxDir, extraSessionProperties, StatsTracker.NONE);
+    }
+
+    /**
+     * As {@link #MailDelivery(List, String, SmtpTimeouts, Path, Map)}, reporting every MTA attempt
+     * to {@code stats} (messages written to the outbox are not MTA attempts and are not reported).
+     */
+    public MailDelivery(List<MtaConfig> mtas, String preferredMta, SmtpTimeouts timeouts, Path outboxDir,
+                        Map<String, ?> extraSessionProperties, StatsTracker stats) {
+        this.stats = Objects.requireNonNull(stats, "stats");
         List<MtaConfig> list = mtas == null ? List.of() : mtas;
         SmtpTimeouts t = timeouts == null ? SmtpTimeouts.DEFAULTS : timeouts;
         checkTimeouts(t);
@@ -216,7 +229,7 @@ public final class MailDelivery implements AutoCloseable {
             }
             Result r = attempt(mta, reqid, builder);
             attempts.add(r.attempt());
-            DeliveryStats.process().record(r.attempt());
+            stats.mailAttempt(r.attempt().mta(), r.attempt().outcome());
             log(reqid, mta, r);
             switch (r.attempt().outcome()) {
                 case DELIVERED:
