@@ -131,6 +131,8 @@ public final class Appliance {
     private MessageBus bus;
     private boolean stopped;
     private HealthServer health;
+    /** The $SRV (ADR-32) responder on the subscribers' connection. */
+    private ServiceDiscovery discovery;
     /** What the subscribers answer or consume now: read by the health endpoint without taking any lock. */
     private volatile List<String> answering = List.of();
     /** Audits the store lost since kiam-ms last saw it (a damaged or truncated store), or null. */
@@ -192,6 +194,7 @@ public final class Appliance {
             List<String> subjects = subscribe();
             startStatsWriter();
             answering = List.copyOf(subjects);
+            startDiscovery();
             startHealth();
 
             String version = natsServerVersion(b.monitorPort());
@@ -221,6 +224,7 @@ public final class Appliance {
         List<String> subjects = subscribe();
         startStatsWriter();
         answering = List.copyOf(subjects);
+        startDiscovery();
         startHealth();
         String url = BrokerAddress.mask(connection.getConnectedUrl());
         state = new RunState(ProcessHandle.current().pid(), Version.current(), Instant.now().toString(), url, 0, null, 0,
@@ -249,6 +253,9 @@ public final class Appliance {
             health.close();
         }
         statsWriter.shutdownNow();
+        if (discovery != null) {
+            discovery.close();
+        }
         if (spool != null) {
             spool.close();
         }
@@ -700,6 +707,13 @@ public final class Appliance {
     private JsonLinesFile openSink(JsonLinesFile file) {
         sinks.add(file);
         return file;
+    }
+
+    /** Answers $SRV.PING/INFO/STATS; its endpoints follow {@link #answering}, so a reload needs no call here. */
+    private void startDiscovery() {
+        discovery = new ServiceDiscovery(connection, Version.current(), settings.service().queueGroup(), stats::snapshot,
+                () -> answering);
+        discovery.start();
     }
 
     /** The health and metrics endpoint on 127.0.0.1:health.port, unless that is 0. */
