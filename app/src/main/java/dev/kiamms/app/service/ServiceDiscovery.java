@@ -36,9 +36,9 @@ public final class ServiceDiscovery implements AutoCloseable {
 
     /** The service name all kiam-ms instances share. */
     public static final String NAME = "kiam-ms";
-    static final String PING_TYPE = "io.nats.micro.v1.ping_response";
-    static final String INFO_TYPE = "io.nats.micro.v1.info_response";
-    static final String STATS_TYPE = "io.nats.micro.v1.stats_response";
+    private static final String PING_TYPE = "io.nats.micro.v1.ping_response";
+    private static final String INFO_TYPE = "io.nats.micro.v1.info_response";
+    private static final String STATS_TYPE = "io.nats.micro.v1.stats_response";
 
     private static final Logger LOG = Logger.getLogger("kiamms.srv");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -115,16 +115,12 @@ public final class ServiceDiscovery implements AutoCloseable {
     }
 
     /** The ADR-32 answer to one verb, as a JSON-ready map. */
-    Map<String, Object> answer(Verb verb) {
+    private Map<String, Object> answer(Verb verb) {
         return switch (verb) {
             case PING -> common(PING_TYPE);
             case INFO -> info();
             case STATS -> stats();
         };
-    }
-
-    Map<String, Object> answer(String verb) {
-        return answer(Verb.valueOf(verb));
     }
 
     private Map<String, Object> common(String type) {
