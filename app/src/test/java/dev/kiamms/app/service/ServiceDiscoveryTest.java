@@ -11,6 +11,7 @@ import dev.kiamms.iplocation.IpLocationRequest;
 import dev.kiamms.protocol.Reply;
 import dev.kiamms.protocol.Subjects;
 import dev.kiamms.testing.GeoIpTestData;
+import dev.kiamms.testing.NatsServerFixture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,10 +54,51 @@ class ServiceDiscoveryTest {
 
     private Appliance appliance;
 
+    private final List<Appliance> others = new ArrayList<>();
+
     @AfterEach
     void stop() {
         if (appliance != null) {
             appliance.stop();
+        }
+        others.forEach(Appliance::stop);
+    }
+
+    @Test
+    void everyInstanceAnswersForItselfNotInTheQueueGroup() throws Exception {
+        Path cityDb = GeoIpTestData.city(dir);
+        try (NatsServerFixture external = NatsServerFixture.start()) {
+            for (String name : List.of("a", "b")) {
+                Path home = Files.createDirectories(dir.resolve(name));
+                Path config = home.resolve("kiam-ms.yaml");
+                Files.writeString(config, "health:\n  port: 0\nbrokers:\n  - " + external.url() + "\nbroker:\n  embedded: false\n"
+                        + "geoip:\n  path: " + cityDb + "\n");
+                Appliance a = new TestInstance(home, config, external.port(), 0).appliance();
+                others.add(a);
+                a.start();
+            }
+            int sent = 6;
+            try (KrossIamClient kiam = KrossIamClient.connect(external.url())) {
+                for (int i = 0; i < sent; i++) {
+                    Reply ok = kiam.request("iplocation", new IpLocationRequest("81.2.69.142", "en"), Duration.ofSeconds(5)).reply();
+                    assertEquals(0, ok.code(), ok.message());
+                }
+            }
+            try (Connection nc = Nats.connect(new Options.Builder().server(external.url()).maxReconnects(0).build())) {
+                Discovery discovery = new Discovery(nc, 2000, 10);
+                List<PingResponse> pings = discovery.ping(ServiceDiscovery.NAME);
+                assertEquals(2, pings.size(), "both instances answer: " + pings);
+                assertEquals(2, pings.stream().map(PingResponse::getId).distinct().count(), "each with an id of its own");
+                long total = 0;
+                for (PingResponse ping : pings) {
+                    StatsResponse stats = discovery.stats(ServiceDiscovery.NAME, ping.getId());
+                    assertEquals(ping.getId(), stats.getId());
+                    total += stats.getEndpointStatsList().stream().filter(e -> e.getName().equals("iplocation"))
+                            .mapToLong(EndpointStats::getNumRequests).sum();
+                }
+                System.out.println("$SRV STATS over two instances: " + total + " iplocation requests of " + sent + " sent");
+                assertEquals(sent, total, "the queue group shared the requests; each instance counts only its own");
+            }
         }
     }
 
