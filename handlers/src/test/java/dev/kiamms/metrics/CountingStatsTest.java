@@ -82,6 +82,26 @@ class CountingStatsTest {
     }
 
     @Test
+    void theLastErrorPerNameIsKeptAndAHandledMessageLeavesIt() {
+        CountingStats stats = new CountingStats(java.time.Instant.parse("2026-01-02T03:04:05Z"));
+        stats.handled("iplocation", MS);
+        stats.duplicate("iplocation");
+        assertEquals(Map.of(), stats.snapshot().lastErrors(), "no error yet");
+        stats.refused("iplocation", "ipaddr is missing");
+        stats.failed("iplocation", "no GeoIP database");
+        stats.handled("iplocation", MS);
+        stats.refused("kiam.console.notice.x", "not JSON");
+
+        StatsSnapshot snap = stats.snapshot();
+        assertEquals(Map.of("iplocation", "no GeoIP database", "kiam.console.notice.x", "not JSON"), snap.lastErrors());
+        assertEquals(java.time.Instant.parse("2026-01-02T03:04:05Z"), snap.started());
+        HandlerCounts c = snap.handlers().get("iplocation");
+        assertEquals(2, c.errors(), "failed and refused");
+        assertEquals(MS, c.averageNanos(), "over the two handled");
+        assertEquals(0, new HandlerCounts(0, 1, 0, 0, 0).averageNanos(), "none handled: 0, not a division by zero");
+    }
+
+    @Test
     void countsWithoutAHistogramStillWork() {
         HandlerCounts c = new HandlerCounts(1, 2, 3, 4, 5);
         assertEquals(List.of(), c.latencyBuckets());
