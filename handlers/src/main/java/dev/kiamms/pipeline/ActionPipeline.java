@@ -1,5 +1,6 @@
 package dev.kiamms.pipeline;
 
+import dev.kiamms.metrics.StatsTracker;
 import dev.kiamms.protocol.Reply;
 import dev.kiamms.protocol.ReplyCode;
 
@@ -16,15 +17,15 @@ public final class ActionPipeline {
     private static final Logger LOG = Logger.getLogger("kiamms.action");
 
     private final Intake intake;
-    private final HandlerStats stats;
+    private final StatsTracker stats;
     private final RecentRequests recent;
 
-    public ActionPipeline(Intake intake, HandlerStats stats) {
+    public ActionPipeline(Intake intake, StatsTracker stats) {
         this(intake, stats, RecentRequests.disabled());
     }
 
     /** @param recent remembers answered reqids, so that a repeated request gets the first reply and is not run twice */
-    public ActionPipeline(Intake intake, HandlerStats stats, RecentRequests recent) {
+    public ActionPipeline(Intake intake, StatsTracker stats, RecentRequests recent) {
         this.intake = intake;
         this.stats = stats;
         this.recent = recent;
@@ -93,7 +94,7 @@ public final class ActionPipeline {
     }
 
     private <P> Reply refusal(ActionHandler<P> handler, Intake.Refused<P> refused) {
-        stats.refused(handler.key());
+        stats.refused(handler.key(), refused.rejection().message());
         LOG.warning(() -> "action " + handler.key() + " reqid=" + refused.reqid() + " refused, code "
                 + refused.rejection().code().value() + ": " + refused.rejection().message());
         return Reply.error(refused.reqid(), intake.clock().nowMicros(), refused.rejection().code(),
@@ -107,13 +108,13 @@ public final class ActionPipeline {
             stats.handled(handler.key(), System.nanoTime() - started);
             return new Result(Reply.ok(reqid, intake.clock().nowMicros(), result), true);
         } catch (ActionException e) {
-            stats.failed(handler.key());
+            stats.failed(handler.key(), e.getMessage());
             LOG.warning(() -> "action " + handler.key() + " reqid=" + reqid + " failed: " + e.getMessage());
             // A failure that must not be retried (a mail that may have gone out) is answered the same way again.
             return new Result(Reply.error(reqid, intake.clock().nowMicros(), ReplyCode.GENERAL_ERROR, e.getMessage()),
                     !e.retryable());
         } catch (RuntimeException e) {
-            stats.failed(handler.key());
+            stats.failed(handler.key(), "internal error (" + e.getClass().getSimpleName() + ")");
             LOG.log(Level.SEVERE, "action " + handler.key() + " reqid=" + reqid + " failed unexpectedly", e);
             return new Result(Reply.error(reqid, intake.clock().nowMicros(), ReplyCode.GENERAL_ERROR,
                     "internal error in " + handler.key() + " (" + e.getClass().getSimpleName()

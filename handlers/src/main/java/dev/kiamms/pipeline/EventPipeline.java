@@ -1,5 +1,6 @@
 package dev.kiamms.pipeline;
 
+import dev.kiamms.metrics.StatsTracker;
 import dev.kiamms.protocol.Subjects;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,10 +40,10 @@ public final class EventPipeline {
     private static final Outcome HANDLED = new Outcome.Handled();
 
     private final Intake intake;
-    private final HandlerStats stats;
+    private final StatsTracker stats;
     private final RecentRequests recent;
 
-    public EventPipeline(Intake intake, HandlerStats stats) {
+    public EventPipeline(Intake intake, StatsTracker stats) {
         this(intake, stats, RecentRequests.disabled());
     }
 
@@ -50,7 +51,7 @@ public final class EventPipeline {
      * @param recent reqids of audits handled lately (notices and logs are not checked: their
      *               volume would push the audits out)
      */
-    public EventPipeline(Intake intake, HandlerStats stats, RecentRequests recent) {
+    public EventPipeline(Intake intake, StatsTracker stats, RecentRequests recent) {
         this.intake = intake;
         this.stats = stats;
         this.recent = recent;
@@ -109,14 +110,14 @@ public final class EventPipeline {
         EventHandler<P> handler = received.handler();
         if (handler == null) {
             LOG.warning(() -> "no handler for " + subject + "; dropped reqid=" + received.reqid());
-            stats.refused(subject);
+            stats.refused(subject, "no handler for " + subject);
             return new Outcome.Refused("no handler for " + subject);
         }
         // The time spent reading counts, the time waiting for a worker does not.
         long started = System.nanoTime() - received.readNanos();
         Intake.Outcome<P> outcome = received.outcome();
         if (outcome instanceof Intake.Refused<P> refused) {
-            stats.refused(subject);
+            stats.refused(subject, refused.rejection().message());
             LOG.warning(() -> subject + " reqid=" + refused.reqid() + " dropped, code "
                     + refused.rejection().code().value() + ": " + refused.rejection().message());
             return new Outcome.Refused(refused.rejection().message());
@@ -151,16 +152,16 @@ public final class EventPipeline {
             return HANDLED;
         } catch (ActionException e) {
             // A failure the handler could explain: its message says it all.
-            stats.failed(subject);
+            stats.failed(subject, e.getMessage());
             LOG.severe(() -> subject + " reqid=" + reqid + " failed: " + e.getMessage());
             return new Outcome.Failed(e.getMessage(), e.retryable());
         } catch (IllegalArgumentException e) {
             // The message itself is unusable (say, no valid address): no retry can help.
-            stats.failed(subject);
+            stats.failed(subject, e.getMessage());
             LOG.severe(() -> subject + " reqid=" + reqid + " failed: " + e.getMessage());
             return new Outcome.Refused(e.getMessage());
         } catch (Exception e) {
-            stats.failed(subject);
+            stats.failed(subject, e.toString());
             LOG.log(Level.SEVERE, subject + " reqid=" + reqid + " failed: " + e, e);
             return new Outcome.Failed(e.toString(), true);
         }

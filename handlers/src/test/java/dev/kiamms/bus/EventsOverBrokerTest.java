@@ -1,6 +1,6 @@
 package dev.kiamms.bus;
 
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.HandlerCounts;
 import dev.kiamms.pipeline.MicroClock;
 import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.Subjects;
@@ -70,8 +70,8 @@ class EventsOverBrokerTest {
                 "locale", "zh-cn", "mailto", List.of("a@example.com", "b@example.com"), "subject", "\u003cnew\u003e email");
     }
 
-    private static HandlerStats.Counts counts(String subject) {
-        return pipeline.stats().snapshot().getOrDefault(subject, new HandlerStats.Counts(0, 0, 0, 0, 0));
+    private static HandlerCounts counts(String subject) {
+        return pipeline.stats().snapshot().handlers().getOrDefault(subject, new HandlerCounts(0, 0, 0, 0, 0));
     }
 
     private static void awaitRefused(String subject, long refused) {

@@ -1,5 +1,8 @@
 package dev.kiamms.pipeline;
 
+import dev.kiamms.metrics.CountingStats;
+import dev.kiamms.metrics.HandlerCounts;
+
 import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.EnvelopeValidator;
 import dev.kiamms.protocol.ProtocolVersion;
@@ -25,7 +28,7 @@ class ActionPipelineCountsTest {
     private final AtomicLong micros = new AtomicLong(1_700_000_000_000_000L);
     private final EnvelopeCodec codec = new EnvelopeCodec();
     private final Intake intake = new Intake(codec, new EnvelopeValidator(), micros::get);
-    private final HandlerStats stats = new HandlerStats();
+    private final CountingStats stats = new CountingStats();
 
     private static final class Handler implements ActionHandler<JsonNode> {
         volatile Exception toThrow;
@@ -73,23 +76,23 @@ class ActionPipelineCountsTest {
 
         h.workNanos = Duration.ofMillis(5).toNanos();
         assertEquals(0, code(p.answer(h, subject, envelope("a1"))));
-        HandlerStats.Counts c = stats.snapshot().get(KEY);
+        HandlerCounts c = stats.snapshot().handlers().get(KEY);
         assertEquals(1, c.handled());
         assertTrue(c.totalNanos() >= Duration.ofMillis(5).toNanos(), "the handler's time is counted: " + c.totalNanos());
         h.workNanos = 0;
 
         assertEquals(0, code(p.answer(h, subject, envelope("a1"))));
-        assertEquals(1, stats.snapshot().get(KEY).duplicates(), "a repeat is counted as one");
-        assertEquals(1, stats.snapshot().get(KEY).handled(), "and not as handled");
+        assertEquals(1, stats.snapshot().handlers().get(KEY).duplicates(), "a repeat is counted as one");
+        assertEquals(1, stats.snapshot().handlers().get(KEY).handled(), "and not as handled");
 
         assertTrue(code(p.answer(h, subject, "not json".getBytes(StandardCharsets.UTF_8))) != 0);
-        assertEquals(1, stats.snapshot().get(KEY).refused());
+        assertEquals(1, stats.snapshot().handlers().get(KEY).refused());
 
         h.toThrow = new ActionException("no");
         assertEquals(1, code(p.answer(h, subject, envelope("a2"))));
         h.toThrow = new IllegalStateException("bug");
         assertEquals(1, code(p.answer(h, subject, envelope("a3"))));
-        c = stats.snapshot().get(KEY);
+        c = stats.snapshot().handlers().get(KEY);
         assertEquals(2, c.failed());
         assertEquals(1, c.handled());
         assertEquals(1, c.refused());
@@ -105,7 +108,7 @@ class ActionPipelineCountsTest {
 
         ActionPipeline.Request<JsonNode> request = p.read(h, subject, envelope("late1"));
         assertEquals("late1", request.reqid());
-        assertEquals(null, stats.snapshot().get(KEY), "reading alone counts nothing");
+        assertEquals(null, stats.snapshot().handlers().get(KEY), "reading alone counts nothing");
         JsonNode reply = codec.mapper().readTree(p.answer(request));
         assertEquals("late1", reply.path("reqid").textValue());
         assertEquals(0, reply.path("code").asInt());

@@ -1,5 +1,8 @@
 package dev.kiamms.pipeline;
 
+import dev.kiamms.metrics.CountingStats;
+import dev.kiamms.metrics.HandlerCounts;
+
 import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.EnvelopeValidator;
 import dev.kiamms.protocol.ProtocolVersion;
@@ -33,7 +36,7 @@ class EventPipelineTest {
     private final AtomicLong micros = new AtomicLong(1_700_000_000_000_000L);
     private final EnvelopeCodec codec = new EnvelopeCodec();
     private final Intake intake = new Intake(codec, new EnvelopeValidator(), micros::get);
-    private final HandlerStats stats = new HandlerStats();
+    private final CountingStats stats = new CountingStats();
 
     /** A handler that records each payload and then does what {@code behaviour} says. */
     private static final class Handler implements EventHandler<JsonNode> {
@@ -75,8 +78,8 @@ class EventPipelineTest {
         return codec.encodeEnvelope(ProtocolVersion.SERVER.toString(), micros.get(), reqid, Map.of("n", 1));
     }
 
-    private HandlerStats.Counts counts(String subject) {
-        return stats.snapshot().get(subject);
+    private HandlerCounts counts(String subject) {
+        return stats.snapshot().handlers().get(subject);
     }
 
     @Test

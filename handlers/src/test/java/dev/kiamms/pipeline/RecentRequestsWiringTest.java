@@ -1,5 +1,7 @@
 package dev.kiamms.pipeline;
 
+import dev.kiamms.metrics.CountingStats;
+
 import dev.kiamms.mail.MailComposer;
 import dev.kiamms.mail.SendVerifyEmailHandler;
 import dev.kiamms.mail.VerifyEmailRequest;
@@ -46,7 +48,7 @@ class RecentRequestsWiringTest {
     private final AtomicLong nanos = new AtomicLong();
     private final EnvelopeCodec codec = new EnvelopeCodec();
     private final Intake intake = new Intake(codec, new EnvelopeValidator(), micros::get);
-    private final HandlerStats stats = new HandlerStats();
+    private final CountingStats stats = new CountingStats();
     private final RecentRequests recent = new RecentRequests(Duration.ofMinutes(5), 10_000, Duration.ofSeconds(60), nanos::get);
     private final ActionPipeline pipeline = new ActionPipeline(intake, stats, recent);
 
@@ -194,6 +196,6 @@ class RecentRequestsWiringTest {
         EventPipeline.Outcome copy = events.deliver(handler, subject, body);
         assertTrue(!assertInstanceOf(EventPipeline.Outcome.Duplicate.class, copy).running(), "a copy of a handled audit is not");
         assertEquals(2, handler.count(reqid));
-        assertEquals(1, stats.snapshot().get(subject).duplicates());
+        assertEquals(1, stats.snapshot().handlers().get(subject).duplicates());
     }
 }

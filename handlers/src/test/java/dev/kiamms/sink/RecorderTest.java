@@ -3,7 +3,8 @@ package dev.kiamms.sink;
 import dev.kiamms.pipeline.ActionException;
 import dev.kiamms.pipeline.EventHandler;
 import dev.kiamms.pipeline.EventPipeline;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.CountingStats;
+import dev.kiamms.metrics.HandlerCounts;
 import dev.kiamms.pipeline.Intake;
 import dev.kiamms.pipeline.MessageContext;
 import dev.kiamms.pipeline.MicroClock;
@@ -169,7 +170,7 @@ class RecorderTest {
         EnvelopeCodec codec = new EnvelopeCodec();
         MicroClock clock = MicroClock.system();
         Intake intake = new Intake(codec, new EnvelopeValidator(), clock);
-        HandlerStats stats = new HandlerStats();
+        CountingStats stats = new CountingStats();
         try (JsonLinesFile notices = new JsonLinesFile(dir, "notice", 1 << 20, 3);
              JsonLinesFile logs = new JsonLinesFile(dir, "log", 1 << 20, 3)) {
             NoticeRecorder noticeRecorder = new NoticeRecorder(NOTICE, notices, clock);
@@ -198,10 +199,10 @@ class RecorderTest {
             assertEquals("log line", log.get("payload").asText());
             assertEquals(Subjects.LOG, log.get("subject").asText());
         }
-        HandlerStats.Counts notice = stats.snapshot().get(NOTICE);
-        assertEquals(new HandlerStats.Counts(1, 0, 1, 0, notice.totalNanos(), notice.latencyBuckets()), notice);
+        HandlerCounts notice = stats.snapshot().handlers().get(NOTICE);
+        assertEquals(new HandlerCounts(1, 0, 1, 0, notice.totalNanos(), notice.latencyBuckets()), notice);
         assertEquals(1, notice.latencyBuckets().stream().mapToLong(Long::longValue).sum());
-        assertEquals(1, stats.snapshot().get(Subjects.LOG).handled());
-        assertEquals(0, stats.snapshot().get(Subjects.LOG).failed());
+        assertEquals(1, stats.snapshot().handlers().get(Subjects.LOG).handled());
+        assertEquals(0, stats.snapshot().handlers().get(Subjects.LOG).failed());
     }
 }

@@ -6,7 +6,7 @@ import dev.kiamms.pipeline.ActionHandler;
 import dev.kiamms.pipeline.ActionPipeline;
 import dev.kiamms.pipeline.EventHandler;
 import dev.kiamms.pipeline.EventPipeline;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.CountingStats;
 import dev.kiamms.pipeline.Intake;
 import dev.kiamms.pipeline.MicroClock;
 import dev.kiamms.protocol.EnvelopeCodec;
@@ -39,11 +39,11 @@ public final class PipelineHarness implements AutoCloseable {
     private final Connection connection;
     private final boolean ownsConnection;
     private final EnvelopeCodec codec;
-    private final HandlerStats stats;
+    private final CountingStats stats;
     private final MessageBus bus;
     private final List<String> subscribed;
 
-    private PipelineHarness(Connection connection, boolean ownsConnection, EnvelopeCodec codec, HandlerStats stats,
+    private PipelineHarness(Connection connection, boolean ownsConnection, EnvelopeCodec codec, CountingStats stats,
                             MessageBus bus, List<String> subscribed) {
         this.connection = connection;
         this.ownsConnection = ownsConnection;
@@ -65,7 +65,7 @@ public final class PipelineHarness implements AutoCloseable {
         return codec;
     }
 
-    public HandlerStats stats() {
+    public CountingStats stats() {
         return stats;
     }
 
@@ -161,7 +161,7 @@ public final class PipelineHarness implements AutoCloseable {
         private PipelineHarness start(Connection connection, boolean owns) throws IOException, InterruptedException {
             EnvelopeCodec codec = new EnvelopeCodec();
             Intake intake = new Intake(codec, validator, clock);
-            HandlerStats stats = new HandlerStats();
+            CountingStats stats = new CountingStats();
             ActionPipeline actionPipeline = new ActionPipeline(intake, stats);
             EventPipeline eventPipeline = new EventPipeline(intake, stats);
             MessageBus bus = new MessageBus(connection, QUEUE_GROUP, actionPipeline, eventPipeline, codec);

@@ -37,15 +37,23 @@ public final class BrokerConfigWriter {
     private BrokerConfigWriter() {
     }
 
+    /** The NATS micro-service API's subject prefix (ADR-32): kiam-ms answers {@code $SRV.>}. */
+    public static final String SERVICE_API = "$SRV";
+    /** Where a service monitor's requests get their answers: its NATS client's inbox prefix. */
+    public static final String SERVICE_MONITOR_INBOX = "_SRV_INBOX";
+
     /**
-     * A user besides kiam-ms's own (an operator's app): it publishes nothing but, when
-     * {@code answers}, replies into KrossIAM's inboxes. {@code toString} hides the password.
+     * A user besides kiam-ms's own (an operator's app): it publishes only where
+     * {@code publications} allow (replies into KrossIAM's inboxes, $SRV requests), else nothing.
+     * {@code toString} hides the password.
      *
      * @param subscriptions nats-server subscribe permissions; {@code "subject queue"} limits a subject to one queue group
+     * @param publications  nats-server publish permissions; empty: it publishes nothing
      */
-    public record User(String name, String password, List<String> subscriptions, boolean answers) {
+    public record User(String name, String password, List<String> subscriptions, List<String> publications) {
         public User {
             subscriptions = List.copyOf(subscriptions);
+            publications = List.copyOf(publications);
         }
 
         @Override
@@ -123,32 +131,40 @@ public final class BrokerConfigWriter {
                 .append(quote(KvSendBudget.WRITE_SUBJECTS)).append(", ")
                 // Its log of delivery attempts and the per-recipient send counts; audits its spool moves into the stream when the stream missed them.
                 .append(quote(Subjects.AUDIT_PREFIX + ">")).append(", ").append(quote(Subjects.INBOX_PREFIX + ".>"))
-                .append("]}, subscribe: {allow: [").append(quote(Subjects.ALL)).append(", \"_INBOX.>\"]}}}\n");
+                // Answers to $SRV requests (ADR-32) from service monitors, who read them under their own prefix.
+                .append(", ").append(quote(SERVICE_MONITOR_INBOX + ".>"))
+                .append("]}, subscribe: {allow: [").append(quote(Subjects.ALL)).append(", \"_INBOX.>\", ")
+                .append(quote(SERVICE_API + ".>")).append("]}}}\n");
         // kiam-ms tail: watches, never publishes.
-        user(s, BrokerCredentials.TAIL, c.password(BrokerCredentials.TAIL), List.of(Subjects.ALL), false);
+        user(s, BrokerCredentials.TAIL, c.password(BrokerCredentials.TAIL), List.of(Subjects.ALL), List.of());
         if (!apps.isEmpty()) {
             s.append("    # The operator's apps (kiam-ms users): each reads only what its roles allow, publishes only replies.\n");
         }
         for (User app : apps) {
-            user(s, app.name(), app.password(), app.subscriptions(), app.answers());
+            user(s, app.name(), app.password(), app.subscriptions(), app.publications());
         }
         s.append("  ]\n}\n");
         return s.toString();
     }
 
     /**
-     * A user who subscribes only where listed and publishes nothing, or, when it answers, only
-     * to KrossIAM's reply inboxes (for the same reload reason as kiam-ms's own user).
+     * A user who subscribes only where listed and publishes only where listed (replies into
+     * KrossIAM's inboxes are listed, not allow_responses, for the same reload reason as kiam-ms's
+     * own user), or nothing.
      */
-    private static void user(StringBuilder s, String name, String password, List<String> subscriptions, boolean answers) {
+    private static void user(StringBuilder s, String name, String password, List<String> subscriptions, List<String> publications) {
         s.append("    {user: ").append(quote(name)).append(", password: ").append(quote(password))
                 .append(", permissions: {publish: ")
-                .append(answers ? "{allow: [" + quote(Subjects.INBOX_PREFIX + ".>") + "]}" : "{deny: [\">\"]}")
-                .append(", subscribe: {allow: [");
-        for (int i = 0; i < subscriptions.size(); i++) {
-            s.append(i == 0 ? "" : ", ").append(quote(subscriptions.get(i)));
+                .append(publications.isEmpty() ? "{deny: [\">\"]}" : "{allow: [" + quoted(publications) + "]}")
+                .append(", subscribe: {allow: [").append(quoted(subscriptions)).append("]}}}\n");
+    }
+
+    private static String quoted(List<String> values) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < values.size(); i++) {
+            out.append(i == 0 ? "" : ", ").append(quote(values.get(i)));
         }
-        s.append("]}}}\n");
+        return out.toString();
     }
 
     /** A double-quoted string in nats-server's configuration syntax. */

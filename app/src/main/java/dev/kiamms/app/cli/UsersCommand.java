@@ -35,6 +35,7 @@ import java.util.concurrent.Callable;
                 "  audit-reader      receive kiam.console.audit.> (sensitive: e-mail addresses)",
                 "  log-reader        receive kiam.console.log",
                 "  action:KEY        answer kiam.console.action.KEY in kiam-ms's queue group (switch the action off in kiam-ms to hand it over)",
+                "  service-monitor   ask kiam-ms's NATS micro-service API ($SRV.PING, .INFO, .STATS); set the client's inbox prefix to _SRV_INBOX",
                 "No role may publish as KrossIAM or read any reply inbox. A running broker takes each change at once, without dropping connections.",
                 "", "Examples:", "  kiam-ms users add sms-sender --allow notice-reader", "  kiam-ms users add geo-app --allow action:iplocation",
                 "  kiam-ms users list", "  kiam-ms users remove sms-sender"})

@@ -3,8 +3,10 @@ package dev.kiamms.app.health;
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.limit.BudgetCounts;
 import dev.kiamms.mail.delivery.Attempt;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.HandlerCounts;
+import dev.kiamms.metrics.StatsSnapshot;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,43 +15,44 @@ import java.util.Map;
  * Everything {@code /healthz} and {@code /metrics} report, read once from a {@link HealthSource}
  * per request so that one answer never mixes two moments.
  *
+ * @param stats         the message and mail counters, the same snapshot status and $SRV read
  * @param otherProblems what the source itself reports as wrong, see {@link HealthSource#problems()}
  * @param degradations  what works but not as promised, see {@link HealthSource#degradations()}
  */
-public record HealthSnapshot(boolean brokerConnected, List<String> subscriptions, Map<String, HandlerStats.Counts> handlers,
-                             Map<String, Map<Attempt.Outcome, Long>> mailAttempts, int brokerRestarts, long deadLetters,
+public record HealthSnapshot(boolean brokerConnected, List<String> subscriptions, StatsSnapshot stats, int brokerRestarts, long deadLetters,
                              List<String> otherProblems, List<String> degradations, List<DurableEvents.ConsumerState> consumers,
                              long possiblyDelivered, int spoolWaiting, Map<String, BudgetCounts.Counts> sendLimits) {
 
     public HealthSnapshot {
         sendLimits = sendLimits == null ? Map.of() : sendLimits;
         subscriptions = subscriptions == null ? List.of() : List.copyOf(subscriptions);
-        handlers = handlers == null ? Map.of() : handlers;
-        mailAttempts = mailAttempts == null ? Map.of() : mailAttempts;
+        stats = stats == null ? StatsSnapshot.empty(Instant.EPOCH) : stats;
         otherProblems = otherProblems == null ? List.of() : List.copyOf(otherProblems);
         degradations = degradations == null ? List.of() : List.copyOf(degradations);
         consumers = consumers == null ? List.of() : List.copyOf(consumers);
     }
 
-    /** Without send-limit counts. */
-    public HealthSnapshot(boolean brokerConnected, List<String> subscriptions, Map<String, HandlerStats.Counts> handlers,
-                          Map<String, Map<Attempt.Outcome, Long>> mailAttempts, int brokerRestarts, long deadLetters,
-                          List<String> otherProblems, List<String> degradations, List<DurableEvents.ConsumerState> consumers,
-                          long possiblyDelivered, int spoolWaiting) {
-        this(brokerConnected, subscriptions, handlers, mailAttempts, brokerRestarts, deadLetters, otherProblems, degradations,
-                consumers, possiblyDelivered, spoolWaiting, Map.of());
-    }
-
-    public HealthSnapshot(boolean brokerConnected, List<String> subscriptions, Map<String, HandlerStats.Counts> handlers,
+    /** Without durable consumers, spool or degradations; counters as given (no last errors). */
+    public HealthSnapshot(boolean brokerConnected, List<String> subscriptions, Map<String, HandlerCounts> handlers,
                           Map<String, Map<Attempt.Outcome, Long>> mailAttempts, int brokerRestarts, long deadLetters,
                           List<String> otherProblems) {
-        this(brokerConnected, subscriptions, handlers, mailAttempts, brokerRestarts, deadLetters, otherProblems, List.of(), List.of(), 0, 0);
+        this(brokerConnected, subscriptions, new StatsSnapshot(Instant.EPOCH, handlers, Map.of(), mailAttempts), brokerRestarts,
+                deadLetters, otherProblems, List.of(), List.of(), 0, 0, Map.of());
     }
 
     public static HealthSnapshot of(HealthSource source) {
-        return new HealthSnapshot(source.brokerConnected(), source.subscriptions(), source.handlers(),
-                source.mailAttempts(), source.brokerRestarts(), source.deadLetters(), source.problems(), source.degradations(),
+        return new HealthSnapshot(source.brokerConnected(), source.subscriptions(), source.stats(), source.brokerRestarts(), source.deadLetters(), source.problems(), source.degradations(),
                 source.consumers(), source.possiblyDelivered(), source.spoolWaiting(), source.sendLimits());
+    }
+
+    /** Per action key or event subject, sorted. */
+    public Map<String, HandlerCounts> handlers() {
+        return stats.handlers();
+    }
+
+    /** Per MTA name (sorted), the attempts per outcome. */
+    public Map<String, Map<Attempt.Outcome, Long>> mailAttempts() {
+        return stats.mailAttempts();
     }
 
     /** {@code ok}, {@code degraded} (answering, but something a person should look at) or {@code unhealthy}. */

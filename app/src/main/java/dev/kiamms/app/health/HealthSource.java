@@ -2,8 +2,7 @@ package dev.kiamms.app.health;
 
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.limit.BudgetCounts;
-import dev.kiamms.mail.delivery.Attempt;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.StatsSnapshot;
 
 import java.util.List;
 import java.util.Map;
@@ -21,11 +20,8 @@ public interface HealthSource {
     /** What kiam-ms answers or consumes now; empty means nothing is subscribed (not healthy). */
     List<String> subscriptions();
 
-    /** Per action key or event subject, see {@link HandlerStats#snapshot()}. */
-    Map<String, HandlerStats.Counts> handlers();
-
-    /** Per MTA name, the attempts per outcome, see {@code DeliveryStats.snapshot()}. */
-    Map<String, Map<Attempt.Outcome, Long>> mailAttempts();
+    /** The message and mail counters now, one snapshot of the appliance's {@code CountingStats}. */
+    StatsSnapshot stats();
 
     /** How often the managed broker was restarted since kiam-ms started (0 with an external broker). */
     int brokerRestarts();
@@ -56,13 +52,13 @@ public interface HealthSource {
         return 0;
     }
 
-    /** Per action or route with a send limit: mails allowed, refused over the limit, refused with the store down. */
-    default Map<String, BudgetCounts.Counts> sendLimits() {
-        return Map.of();
-    }
-
     /** Audits kept as dead letters because an earlier attempt may have mailed them, since kiam-ms started. */
     default long possiblyDelivered() {
         return 0;
+    }
+
+    /** Per action or route with a send limit: mails allowed, refused over the limit, refused with the store down. */
+    default Map<String, BudgetCounts.Counts> sendLimits() {
+        return Map.of();
     }
 }

@@ -2,7 +2,8 @@ package dev.kiamms.app.health;
 
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.mail.delivery.Attempt;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.CountingStats;
+import dev.kiamms.metrics.HandlerCounts;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -93,8 +94,8 @@ public final class PrometheusText {
         family(out, "kiamms_messages_total", "counter",
                 "Messages per action key or event subject, by what became of them: handled, failed (the handler "
                         + "failed), refused (bad envelope or payload, no handler) or duplicate (a repeated reqid, not run again).");
-        for (Map.Entry<String, HandlerStats.Counts> e : s.handlers().entrySet()) {
-            HandlerStats.Counts c = e.getValue();
+        for (Map.Entry<String, HandlerCounts> e : s.handlers().entrySet()) {
+            HandlerCounts c = e.getValue();
             String subject = "subject=\"" + escapeLabelValue(e.getKey()) + "\"";
             sample(out, "kiamms_messages_total", subject + ",outcome=\"handled\"", Long.toString(c.handled()));
             sample(out, "kiamms_messages_total", subject + ",outcome=\"failed\"", Long.toString(c.failed()));
@@ -104,7 +105,7 @@ public final class PrometheusText {
 
         family(out, "kiamms_message_duration_seconds", "histogram",
                 "Time to handle a message that was handled (intake, handler and reply), per action key or event subject.");
-        for (Map.Entry<String, HandlerStats.Counts> e : s.handlers().entrySet()) {
+        for (Map.Entry<String, HandlerCounts> e : s.handlers().entrySet()) {
             List<Long> buckets = e.getValue().latencyBuckets();
             if (buckets.size() != LE.size()) {
                 continue; // counts without a histogram
@@ -186,7 +187,7 @@ public final class PrometheusText {
 
     private static List<String> leValues() {
         List<String> le = new ArrayList<>();
-        for (double bound : HandlerStats.LATENCY_BOUNDS_SECONDS) {
+        for (double bound : CountingStats.LATENCY_BOUNDS_SECONDS) {
             le.add(BigDecimal.valueOf(bound).stripTrailingZeros().toPlainString());
         }
         le.add("+Inf");

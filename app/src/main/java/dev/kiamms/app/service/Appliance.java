@@ -16,8 +16,7 @@ import dev.kiamms.app.users.AppUsers;
 import dev.kiamms.app.users.BrokerUsers;
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.files.OwnerOnlyFiles;
-import dev.kiamms.mail.delivery.DeliveryStats;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.CountingStats;
 
 import io.nats.client.Connection;
 
@@ -68,7 +67,8 @@ public final class Appliance {
     private final LoadedConfig config;
     private final Settings settings;
     private final Registry registry;
-    private final HandlerStats stats = new HandlerStats();
+    /** The one stats spine: pipelines and mail report here; metrics, health, status and $SRV read its snapshot. */
+    private final CountingStats stats = new CountingStats();
     /** What the handlers read per message; replaced whole by {@link #reload}. */
     private final AtomicReference<Resources> resources = new AtomicReference<>();
     private final CompletableFuture<Integer> terminated = new CompletableFuture<>();
@@ -91,6 +91,8 @@ public final class Appliance {
     private volatile Connection connection;
     private boolean stopped;
     private HealthServer health;
+    /** The $SRV (ADR-32) responder on the subscribers' connection. */
+    private ServiceDiscovery discovery;
 
     public Appliance(InstancePaths paths, LoadedConfig config) {
         this(paths, config, BuiltIns.registry());
@@ -114,7 +116,7 @@ public final class Appliance {
         return terminated;
     }
 
-    public HandlerStats stats() {
+    public CountingStats stats() {
         return stats;
     }
 
@@ -134,7 +136,7 @@ public final class Appliance {
                             + RunState.read(paths.stateFile()).map(s -> " (pid " + s.pid() + ")").orElse("")
                             + "; stop it first or use another --data directory"));
             ManagedBroker.stopStale(paths.natsPidFile());
-            resources.set(Resources.load(paths, config, registry.needsMail(settings), wiring.jetStream().attemptLog()));
+            resources.set(Resources.load(paths, config, registry.needsMail(settings), wiring.jetStream().attemptLog(), stats));
             Path logDir = OwnerOnlyFiles.directory(paths.logDir(config));
             BrokerCredentials credentials = null;
             if (b.embedded()) {
@@ -143,6 +145,9 @@ public final class Appliance {
             }
             connection = brokerSetup.connectSubscribers(credentials, wiring::resumeAfterReconnect);
             List<String> subjects = wiring.subscribe(connection);
+            discovery = new ServiceDiscovery(connection, Version.current(), settings.service().queueGroup(), stats::snapshot,
+                    wiring::answering);
+            discovery.start();
             startStatsWriter();
             health = HealthServer.startIfEnabled(settings.health().port(), healthSource).orElse(null);
             if (health != null) {
@@ -202,6 +207,9 @@ public final class Appliance {
             health.close();
         }
         scheduler.shutdownNow();
+        if (discovery != null) {
+            discovery.close();
+        }
         wiring.drainAndClose(DRAIN_TIMEOUT);
         Connection c = connection;
         if (c != null) {
@@ -281,9 +289,8 @@ public final class Appliance {
                 wiring.jetStream().watchStore(connection);
                 HealthSnapshot snapshot = HealthSnapshot.of(healthSource);
                 DurableEvents d = wiring.jetStream().durable();
-                RunStats.of(stats, d == null ? 0 : d.deadLettered(), DeliveryStats.process().snapshot(),
-                        snapshot.status(), snapshot.problems(), mtaStates(),
-                        wiring.jetStream().sendLimits().counts()).write(paths.statsFile());
+                RunStats.of(snapshot.stats(), d == null ? 0 : d.deadLettered(), snapshot.status(), snapshot.problems(),
+                        mtaStates(), wiring.jetStream().sendLimits().counts()).write(paths.statsFile());
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.FINE, "stats file", e);
             }

@@ -5,8 +5,8 @@ import dev.kiamms.app.health.HealthSource;
 import dev.kiamms.bus.AuditSpool;
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.mail.delivery.Attempt;
-import dev.kiamms.mail.delivery.DeliveryStats;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.CountingStats;
+import dev.kiamms.metrics.StatsSnapshot;
 
 import io.nats.client.Connection;
 
@@ -21,10 +21,10 @@ final class ApplianceHealth implements HealthSource {
     private final Supplier<Connection> connection;
     private final Supplier<BrokerSupervisor> broker;
     private final Wiring wiring;
-    private final HandlerStats stats;
+    private final CountingStats stats;
     private final long stallMillis;
 
-    ApplianceHealth(Supplier<Connection> connection, Supplier<BrokerSupervisor> broker, Wiring wiring, HandlerStats stats,
+    ApplianceHealth(Supplier<Connection> connection, Supplier<BrokerSupervisor> broker, Wiring wiring, CountingStats stats,
                     int stallSeconds) {
         this.connection = connection;
         this.broker = broker;
@@ -45,13 +45,8 @@ final class ApplianceHealth implements HealthSource {
     }
 
     @Override
-    public Map<String, HandlerStats.Counts> handlers() {
+    public StatsSnapshot stats() {
         return stats.snapshot();
-    }
-
-    @Override
-    public Map<String, Map<Attempt.Outcome, Long>> mailAttempts() {
-        return DeliveryStats.process().snapshot();
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.kiamms.mail.delivery.MtaBreaker;
 import dev.kiamms.mail.delivery.MtaConfig;
 import dev.kiamms.mail.delivery.SmtpTimeouts;
 import dev.kiamms.mail.template.MailTemplates;
+import dev.kiamms.metrics.StatsTracker;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,12 +41,17 @@ public final class MailSetup {
         }
     }
 
+    /** A delivery that reports to no tracker: for checking a configuration, never for sending. */
     public static MailDelivery delivery(InstancePaths paths, Settings.MailSettings mail) {
-        return delivery(paths, mail, AttemptLog.NONE);
+        return delivery(paths, mail, AttemptLog.NONE, StatsTracker.NONE);
     }
 
-    /** As {@link #delivery(InstancePaths, Settings.MailSettings)}, recording every attempt in {@code attempts}. */
-    public static MailDelivery delivery(InstancePaths paths, Settings.MailSettings mail, AttemptLog attempts) {
+    /**
+     * As {@link #delivery(InstancePaths, Settings.MailSettings)}, recording every attempt in {@code attempts}.
+     *
+     * @param stats where its MTA attempts are counted: the appliance's tracker, kept across reloads
+     */
+    public static MailDelivery delivery(InstancePaths paths, Settings.MailSettings mail, AttemptLog attempts, StatsTracker stats) {
         List<MtaConfig> mtas = mail.mtas().stream()
                 .map(m -> new MtaConfig(m.name(), m.host(), m.port(), m.ssl(), m.sender(), m.replyto(), m.cc(), m.bcc(),
                         m.user(), m.passwd()))
@@ -56,7 +62,7 @@ public final class MailSetup {
         try {
             Settings.CircuitBreakerSettings b = mail.circuitBreaker();
             MtaBreaker.Policy breaker = new MtaBreaker.Policy(b.failures(), Duration.ofSeconds(b.coolDownSeconds()));
-            return new MailDelivery(mtas, mail.preferredMta(), timeouts, outboxDir(paths), Map.of(), breaker, attempts);
+            return new MailDelivery(mtas, mail.preferredMta(), timeouts, outboxDir(paths), Map.of(), breaker, attempts, stats);
         } catch (IllegalArgumentException e) {
             throw new KiamMsException(KiamMsException.CONFIG, e.getMessage() + "; fix it in the configuration");
         }

@@ -48,7 +48,8 @@ final class Reloader {
         try {
             next = new ConfigLoader().load(paths.configFile(), paths.configGiven());
             Registries.requireValid(registry, next);
-            loaded = Resources.load(paths, next, registry.needsMail(next.settings()), wiring.jetStream().attemptLog());
+            loaded = Resources.load(paths, next, registry.needsMail(next.settings()), wiring.jetStream().attemptLog(),
+                    wiring.stats());
         } catch (KiamMsException | IOException e) {
             LOG.severe("reload refused, the running configuration stays: " + e.getMessage());
             return new Appliance.ReloadResult(false, "refused: " + e.getMessage());

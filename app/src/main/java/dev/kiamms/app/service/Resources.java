@@ -7,6 +7,7 @@ import dev.kiamms.mail.MailComposer;
 import dev.kiamms.mail.delivery.AttemptLog;
 import dev.kiamms.mail.delivery.MailDelivery;
 import dev.kiamms.mail.template.MailTemplates;
+import dev.kiamms.metrics.StatsTracker;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,9 +33,11 @@ public record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer c
     /**
      * @param needsMail whether a switched-on handler sends mail: only then are templates and MTAs loaded
      * @param attempts  where the mail delivery records its attempts
+     * @param stats     where the mail delivery reports its attempts
      * @throws IOException or KiamMsException with one line naming what is wrong
      */
-    static Resources load(InstancePaths paths, LoadedConfig config, boolean needsMail, AttemptLog attempts) throws IOException {
+    static Resources load(InstancePaths paths, LoadedConfig config, boolean needsMail, AttemptLog attempts, StatsTracker stats)
+            throws IOException {
         Settings settings = config.settings();
         GeoIpDatabase geoip = null;
         String geoPath = settings.geoip().path();
@@ -51,7 +54,7 @@ public record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer c
         }
         try {
             MailTemplates templates = MailSetup.templates(paths, config);
-            MailDelivery delivery = MailSetup.delivery(paths, settings.mail(), attempts);
+            MailDelivery delivery = MailSetup.delivery(paths, settings.mail(), attempts, stats);
             if (delivery.usesOutbox()) {
                 LOG.warning("no SMTP server configured (mail.mtas): mails are written to " + MailSetup.outboxDir(paths)
                         + " instead of being sent");

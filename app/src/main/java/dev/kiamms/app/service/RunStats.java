@@ -4,7 +4,8 @@ import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.limit.BudgetCounts;
 import dev.kiamms.mail.delivery.Attempt;
 import dev.kiamms.mail.delivery.MtaBreaker;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.HandlerCounts;
+import dev.kiamms.metrics.StatsSnapshot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -21,7 +22,7 @@ import java.util.Optional;
  * for {@code status}: per handler what was handled, failed, refused and repeated, the dead letters
  * made, the mail attempts per MTA and outcome, and the health with its problems.
  */
-public record RunStats(String at, Map<String, HandlerStats.Counts> handlers, long deadLettered,
+public record RunStats(String at, Map<String, HandlerCounts> handlers, long deadLettered,
                        Map<String, Map<Attempt.Outcome, Long>> mailAttempts, String health, List<String> problems,
                        List<MtaState> mtas, Map<String, BudgetCounts.Counts> sendLimits) {
 
@@ -45,20 +46,21 @@ public record RunStats(String at, Map<String, HandlerStats.Counts> handlers, lon
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** @param health and {@code problems}: what /healthz says now, for status */
-    public static RunStats of(HandlerStats stats, long deadLettered, Map<String, Map<Attempt.Outcome, Long>> mailAttempts,
-                              String health, List<String> problems) {
-        return of(stats, deadLettered, mailAttempts, health, problems, List.of(), Map.of());
+    /**
+     * @param stats  the counters, the same snapshot the health answer was made from
+     * @param health and {@code problems}: what /healthz says now, for status
+     */
+    public static RunStats of(StatsSnapshot stats, long deadLettered, String health, List<String> problems) {
+        return of(stats, deadLettered, health, problems, List.of(), Map.of());
     }
 
     /**
      * @param mtas       the MTAs' circuit breakers, in the order they are tried
      * @param sendLimits per action with a send limit: allowed, over the limit, store unavailable
      */
-    public static RunStats of(HandlerStats stats, long deadLettered, Map<String, Map<Attempt.Outcome, Long>> mailAttempts,
-                              String health, List<String> problems, List<MtaBreaker.State> mtas,
-                              Map<String, BudgetCounts.Counts> sendLimits) {
-        return new RunStats(Instant.now().toString(), stats.snapshot(), deadLettered, mailAttempts, health, problems,
+    public static RunStats of(StatsSnapshot stats, long deadLettered, String health, List<String> problems,
+                              List<MtaBreaker.State> mtas, Map<String, BudgetCounts.Counts> sendLimits) {
+        return new RunStats(Instant.now().toString(), stats.handlers(), deadLettered, stats.mailAttempts(), health, problems,
                 MtaState.of(mtas), sendLimits);
     }
 

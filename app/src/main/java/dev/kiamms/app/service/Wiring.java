@@ -1,6 +1,7 @@
 package dev.kiamms.app.service;
 
 import dev.kiamms.app.config.Settings;
+import dev.kiamms.metrics.CountingStats;
 import dev.kiamms.app.registry.ActionRegistration;
 import dev.kiamms.app.registry.EventKind;
 import dev.kiamms.app.registry.EventRegistration;
@@ -14,7 +15,6 @@ import dev.kiamms.pipeline.ActionPipeline;
 import dev.kiamms.pipeline.EventHandler;
 import dev.kiamms.pipeline.EventPipeline;
 import dev.kiamms.pipeline.EventTarget;
-import dev.kiamms.pipeline.HandlerStats;
 import dev.kiamms.pipeline.Intake;
 import dev.kiamms.pipeline.MicroClock;
 import dev.kiamms.pipeline.RecentRequests;
@@ -54,7 +54,7 @@ final class Wiring implements HandlerContext {
     private final InstancePaths paths;
     private final Settings settings;
     private final Registry registry;
-    private final HandlerStats stats;
+    private final CountingStats stats;
     private final AtomicReference<Resources> resources;
     private final ScheduledExecutorService scheduler;
     private final Path logDir;
@@ -70,7 +70,7 @@ final class Wiring implements HandlerContext {
     private volatile List<String> answering = List.of();
     private volatile boolean closed;
 
-    Wiring(InstancePaths paths, Settings settings, Registry registry, HandlerStats stats, AtomicReference<Resources> resources,
+    Wiring(InstancePaths paths, Settings settings, Registry registry, CountingStats stats, AtomicReference<Resources> resources,
            ScheduledExecutorService scheduler, Path logDir) {
         this.paths = paths;
         this.settings = settings;
@@ -118,6 +118,11 @@ final class Wiring implements HandlerContext {
 
     String jetStreamWaiting() {
         return jetStreamWaiting;
+    }
+
+    /** The stats spine the pipelines report to; mail delivery built on reload reports there too. */
+    CountingStats stats() {
+        return stats;
     }
 
     List<String> answering() {

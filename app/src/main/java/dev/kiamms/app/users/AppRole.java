@@ -1,5 +1,6 @@
 package dev.kiamms.app.users;
 
+import dev.kiamms.app.broker.BrokerConfigWriter;
 import dev.kiamms.protocol.Subjects;
 
 import java.util.List;
@@ -9,7 +10,8 @@ import java.util.regex.Pattern;
 /**
  * What an operator's app may do on the broker. Readers may only receive; a responder may
  * receive one action's requests in kiam-ms's queue group and publish into KrossIAM's reply
- * inboxes, nothing else. No role lets an app publish as KrossIAM or read any inbox.
+ * inboxes, nothing else; a service monitor may only ask kiam-ms's $SRV API and read the answers.
+ * No role lets an app publish as KrossIAM or read another client's inbox.
  */
 public sealed interface AppRole {
 
@@ -28,6 +30,11 @@ public sealed interface AppRole {
     /** Whether the app may publish replies into KrossIAM's inboxes ({@code kiam._inbox.>}). */
     default boolean answers() {
         return false;
+    }
+
+    /** Publish permissions in nats-server's syntax; none: the app publishes nothing. */
+    default List<String> publications() {
+        return answers() ? List.of(Subjects.INBOX_PREFIX + ".>") : List.of();
     }
 
     record NoticeReader() implements AppRole {
@@ -76,8 +83,30 @@ public sealed interface AppRole {
         }
     }
 
+    /**
+     * Asks kiam-ms's NATS micro-service API ({@code $SRV.PING}, {@code .INFO}, {@code .STATS}) and
+     * reads the answers, nothing else. The answers come to its own inbox prefix
+     * ({@value BrokerConfigWriter#SERVICE_MONITOR_INBOX}), which the app must set in its NATS
+     * client (e.g. {@code nats --inbox-prefix}), because the usual {@code _INBOX.>} also carries
+     * kiam-ms's own JetStream traffic.
+     */
+    record ServiceMonitor() implements AppRole {
+        public String name() {
+            return "service-monitor";
+        }
+
+        public List<String> subscriptions(String queueGroup) {
+            return List.of(BrokerConfigWriter.SERVICE_MONITOR_INBOX + ".>");
+        }
+
+        @Override
+        public List<String> publications() {
+            return List.of(BrokerConfigWriter.SERVICE_API + ".>");
+        }
+    }
+
     /** The roles an operator may name, for help texts and error messages. */
-    String CHOICES = "notice-reader, audit-reader, log-reader, action:KEY (e.g. action:iplocation)";
+    String CHOICES = "notice-reader, audit-reader, log-reader, service-monitor, action:KEY (e.g. action:iplocation)";
 
     /** @throws IllegalArgumentException with a message naming the valid roles */
     static AppRole parse(String text) {
@@ -94,6 +123,7 @@ public sealed interface AppRole {
             case "notice-reader" -> new NoticeReader();
             case "audit-reader" -> new AuditReader();
             case "log-reader" -> new LogReader();
+            case "service-monitor" -> new ServiceMonitor();
             default -> throw new IllegalArgumentException("unknown role '" + text + "'; the roles are " + CHOICES);
         };
     }

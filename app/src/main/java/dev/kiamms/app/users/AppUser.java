@@ -26,7 +26,8 @@ public record AppUser(String name, List<AppRole> roles, String password, String 
     /** This user as the broker configuration lists it; actions are answered in {@code queueGroup}. */
     public BrokerConfigWriter.User toBrokerUser(String queueGroup) {
         List<String> subscriptions = roles.stream().flatMap(r -> r.subscriptions(queueGroup).stream()).distinct().toList();
-        return new BrokerConfigWriter.User(name, password, subscriptions, answers());
+        List<String> publications = roles.stream().flatMap(r -> r.publications().stream()).distinct().toList();
+        return new BrokerConfigWriter.User(name, password, subscriptions, publications);
     }
 
     @Override

@@ -1,7 +1,8 @@
 package dev.kiamms.app.health;
 
 import dev.kiamms.mail.delivery.Attempt;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.HandlerCounts;
+import dev.kiamms.metrics.StatsSnapshot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +41,7 @@ class HealthServerTest {
     static final class FakeSource implements HealthSource {
         volatile boolean connected = true;
         volatile List<String> subscriptions = List.of("kiam.console.action.iplocation", "kiam.console.audit.> (stream KIAM_EVENTS)");
-        volatile Map<String, HandlerStats.Counts> handlers = Map.of();
+        volatile Map<String, HandlerCounts> handlers = Map.of();
         volatile Map<String, Map<Attempt.Outcome, Long>> mail = Map.of();
         volatile int restarts;
         volatile long deadLetters;
@@ -62,13 +64,8 @@ class HealthServerTest {
         }
 
         @Override
-        public Map<String, HandlerStats.Counts> handlers() {
-            return handlers;
-        }
-
-        @Override
-        public Map<String, Map<Attempt.Outcome, Long>> mailAttempts() {
-            return mail;
+        public StatsSnapshot stats() {
+            return new StatsSnapshot(Instant.EPOCH, handlers, Map.of(), mail);
         }
 
         @Override
@@ -177,10 +174,10 @@ class HealthServerTest {
     @Test
     void metricsAreTheSourcesNumbersInTheExpositionFormat() throws Exception {
         start();
-        Map<String, HandlerStats.Counts> handlers = new TreeMap<>();
-        handlers.put("iplocation", new HandlerStats.Counts(10, 1, 2, 0, 12_345_678L, PrometheusTextTest.buckets(4, 3, 2, 0, 1)));
-        handlers.put("sendverifyemail", new HandlerStats.Counts(3, 0, 0, 1, 3_000_000_000L, PrometheusTextTest.buckets(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3)));
-        handlers.put("kiam.console.notice.\"odd\"", new HandlerStats.Counts(1, 0, 0, 0, 1, PrometheusTextTest.buckets(1)));
+        Map<String, HandlerCounts> handlers = new TreeMap<>();
+        handlers.put("iplocation", new HandlerCounts(10, 1, 2, 0, 12_345_678L, PrometheusTextTest.buckets(4, 3, 2, 0, 1)));
+        handlers.put("sendverifyemail", new HandlerCounts(3, 0, 0, 1, 3_000_000_000L, PrometheusTextTest.buckets(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3)));
+        handlers.put("kiam.console.notice.\"odd\"", new HandlerCounts(1, 0, 0, 0, 1, PrometheusTextTest.buckets(1)));
         source.handlers = handlers;
         source.mail = Map.of("primary", PrometheusTextTest.attempts(3, 1, 0), "backup", PrometheusTextTest.attempts(1, 0, 0));
         source.restarts = 4;
@@ -197,8 +194,8 @@ class HealthServerTest {
         assertEquals(2, e.value("kiamms_subscriptions", Map.of()));
         assertEquals(4, e.value("kiamms_broker_restarts_total", Map.of()));
         assertEquals(5, e.value("kiamms_dead_letters_total", Map.of()));
-        for (Map.Entry<String, HandlerStats.Counts> h : handlers.entrySet()) {
-            HandlerStats.Counts c = h.getValue();
+        for (Map.Entry<String, HandlerCounts> h : handlers.entrySet()) {
+            HandlerCounts c = h.getValue();
             String subject = h.getKey();
             assertEquals(c.handled(), e.value("kiamms_messages_total", Map.of("subject", subject, "outcome", "handled")), subject);
             assertEquals(c.failed(), e.value("kiamms_messages_total", Map.of("subject", subject, "outcome", "failed")), subject);

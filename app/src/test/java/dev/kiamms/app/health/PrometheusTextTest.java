@@ -2,10 +2,13 @@ package dev.kiamms.app.health;
 
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.mail.delivery.Attempt;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.CountingStats;
+import dev.kiamms.metrics.HandlerCounts;
+import dev.kiamms.metrics.StatsSnapshot;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -21,7 +24,7 @@ class PrometheusTextTest {
     /** Buckets for a histogram: {@code counts[i]} messages in bucket i, the rest 0. */
     static List<Long> buckets(long... counts) {
         List<Long> b = new ArrayList<>();
-        for (int i = 0; i < HandlerStats.LATENCY_BUCKETS; i++) {
+        for (int i = 0; i < CountingStats.LATENCY_BUCKETS; i++) {
             b.add(i < counts.length ? counts[i] : 0L);
         }
         return b;
@@ -35,10 +38,11 @@ class PrometheusTextTest {
         return m;
     }
 
-    private static HealthSnapshot snapshot(Map<String, HandlerStats.Counts> handlers, Map<String, Map<Attempt.Outcome, Long>> mail) {
-        return new HealthSnapshot(true, List.of("kiam.console.action.iplocation"), handlers, mail, 2, 3, List.of(),
+    private static HealthSnapshot snapshot(Map<String, HandlerCounts> handlers, Map<String, Map<Attempt.Outcome, Long>> mail) {
+        return new HealthSnapshot(true, List.of("kiam.console.action.iplocation"),
+                new StatsSnapshot(Instant.EPOCH, handlers, Map.of(), mail), 2, 3, List.of(),
                 List.of("durable consumer kiam-ms-audits: 7 message(s) waiting, none taken for 31 s"),
-                List.of(new DurableEvents.ConsumerState("kiam-ms-audits", 7, 1, 4, 31_500)), 5, 3);
+                List.of(new DurableEvents.ConsumerState("kiam-ms-audits", 7, 1, 4, 31_500)), 5, 3, Map.of());
     }
 
     @Test
@@ -65,9 +69,9 @@ class PrometheusTextTest {
 
     @Test
     void everyFamilyHasHelpAndTypeAndTheValuesOfTheSnapshot() {
-        Map<String, HandlerStats.Counts> handlers = new TreeMap<>();
-        handlers.put("iplocation", new HandlerStats.Counts(6, 1, 2, 3, 45_000_000L, buckets(1, 2, 0, 3)));
-        handlers.put("kiam.console.audit.accountaddemail", new HandlerStats.Counts(0, 4, 0, 0, 0, buckets()));
+        Map<String, HandlerCounts> handlers = new TreeMap<>();
+        handlers.put("iplocation", new HandlerCounts(6, 1, 2, 3, 45_000_000L, buckets(1, 2, 0, 3)));
+        handlers.put("kiam.console.audit.accountaddemail", new HandlerCounts(0, 4, 0, 0, 0, buckets()));
         Map<String, Map<Attempt.Outcome, Long>> mail = new TreeMap<>();
         mail.put("backup", attempts(1, 0, 0));
         mail.put("primary", attempts(7, 2, 1));
@@ -119,7 +123,7 @@ class PrometheusTextTest {
 
     @Test
     void theBucketBoundsAreTheConfiguredOnesAsPlainNumbers() {
-        String text = PrometheusText.write(snapshot(Map.of("x", new HandlerStats.Counts(0, 0, 0, 0, 0, buckets())), Map.of()));
+        String text = PrometheusText.write(snapshot(Map.of("x", new HandlerCounts(0, 0, 0, 0, 0, buckets())), Map.of()));
         List<String> le = Exposition.parse(text).find("kiamms_message_duration_seconds_bucket", Map.of()).stream()
                 .map(s -> s.label("le")).toList();
         assertEquals(List.of("0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5",
@@ -131,7 +135,7 @@ class PrometheusTextTest {
         String subject = "kiam.console.notice.\"quoted\"\\back\nline";
         String mta = "mail \"1\"\\";
         String text = PrometheusText.write(snapshot(
-                Map.of(subject, new HandlerStats.Counts(1, 0, 0, 0, 700_000, buckets(0, 1))),
+                Map.of(subject, new HandlerCounts(1, 0, 0, 0, 700_000, buckets(0, 1))),
                 Map.of(mta, attempts(1, 0, 0))));
         assertTrue(text.contains("subject=\"kiam.console.notice.\\\"quoted\\\"\\\\back\\nline\""), text);
         Exposition e = Exposition.parse(text);
@@ -143,7 +147,7 @@ class PrometheusTextTest {
     /** Counts read from an older stats file carry no histogram: the counters are written, the histogram is not. */
     @Test
     void countsWithoutAHistogramGiveNoHistogramSeries() {
-        Exposition e = Exposition.parse(PrometheusText.write(snapshot(Map.of("iplocation", new HandlerStats.Counts(5, 0, 0, 0, 10)),
+        Exposition e = Exposition.parse(PrometheusText.write(snapshot(Map.of("iplocation", new HandlerCounts(5, 0, 0, 0, 10)),
                 Map.of())));
         assertEquals(5, e.value("kiamms_messages_total", Map.of("subject", "iplocation", "outcome", "handled")));
         assertEquals(List.of(), e.checkHistogram("kiamms_message_duration_seconds"));
@@ -170,8 +174,8 @@ class PrometheusTextTest {
 
     @Test
     void theSameSnapshotGivesTheSameText() {
-        Map<String, HandlerStats.Counts> handlers = new TreeMap<>(Map.of("b", new HandlerStats.Counts(1, 0, 0, 0, 1, buckets(1)),
-                "a", new HandlerStats.Counts(2, 0, 0, 0, 2, buckets(2))));
+        Map<String, HandlerCounts> handlers = new TreeMap<>(Map.of("b", new HandlerCounts(1, 0, 0, 0, 1, buckets(1)),
+                "a", new HandlerCounts(2, 0, 0, 0, 2, buckets(2))));
         HealthSnapshot s = snapshot(handlers, Map.of());
         assertEquals(PrometheusText.write(s), PrometheusText.write(s));
         String text = PrometheusText.write(s);

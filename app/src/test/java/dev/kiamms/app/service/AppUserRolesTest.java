@@ -1,5 +1,6 @@
 package dev.kiamms.app.service;
 
+import dev.kiamms.app.broker.BrokerConfigWriter;
 import dev.kiamms.app.broker.BrokerCredentials;
 import dev.kiamms.app.users.AppRole;
 import dev.kiamms.app.users.AppUser;
@@ -15,6 +16,8 @@ import io.nats.client.ErrorListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.Subscription;
+import io.nats.service.Discovery;
+import io.nats.service.StatsResponse;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,7 +65,8 @@ class AppUserRolesTest {
                 "notices", store.add("notices", List.of(AppRole.parse("notice-reader"))),
                 "audits", store.add("audits", List.of(AppRole.parse("audit-reader"))),
                 "logs", store.add("logs", List.of(AppRole.parse("log-reader"))),
-                "pinger", store.add("pinger", List.of(AppRole.parse("action:ping"))));
+                "pinger", store.add("pinger", List.of(AppRole.parse("action:ping"))),
+                "monitor", store.add("monitor", List.of(AppRole.parse("service-monitor"))));
         Appliance.ReloadResult r = appliance.reload();
         assertEquals(BrokerUsers.Outcome.RELOADED, r.brokerUsers(), r.message());
     }
@@ -230,6 +234,54 @@ class AppUserRolesTest {
             pinger.flush(Duration.ofSeconds(2));
             byte[] answer = kiam.connection().request(Subjects.action("ping"), new byte[0], Duration.ofSeconds(5)).getData();
             assertEquals("pong", new String(answer, StandardCharsets.UTF_8), "answering in kiam-ms's queue group works");
+        }
+    }
+
+    @Test
+    void aServiceMonitorMayAskSrvAndReadTheAnswersButNothingElse() throws Exception {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        try (Connection monitor = Nats.connect(new Options.Builder().server(url("monitor")).maxReconnects(0)
+                .inboxPrefix(BrokerConfigWriter.SERVICE_MONITOR_INBOX).errorListener(new ErrorListener() {
+                    @Override
+                    public void errorOccurred(Connection conn, String error) {
+                        errors.add(error);
+                    }
+                }).build());
+             Connection watch = connect(instance.url(BrokerCredentials.TAIL), new CopyOnWriteArrayList<>())) {
+            Discovery discovery = new Discovery(monitor, 2000, 10);
+            assertEquals(1, discovery.ping("kiam-ms").size(), "the monitor pings kiam-ms and reads the answer");
+            List<StatsResponse> stats = discovery.stats("kiam-ms");
+            assertEquals(1, stats.size(), "and its stats");
+            assertTrue(stats.get(0).getEndpointStatsList().stream().anyMatch(e -> e.getName().equals("iplocation")),
+                    stats.get(0).toJson());
+            assertTrue(errors.isEmpty(), "nothing of that was refused: " + errors);
+
+            // The control: the tail user sees what reaches kiam.console.>; the monitor must add nothing there.
+            Subscription everything = watch.subscribe(Subjects.ALL);
+            watch.flush(Duration.ofSeconds(2));
+            monitor.publish(Subjects.action("iplocation"), "{}".getBytes(StandardCharsets.UTF_8));
+            monitor.publish(Subjects.INBOX_PREFIX + ".abc.1", "{}".getBytes(StandardCharsets.UTF_8));
+            monitor.subscribe(Subjects.action("iplocation"));
+            monitor.subscribe(Subjects.action("iplocation"), "kiam-ms");
+            monitor.subscribe("_INBOX.>");
+            monitor.subscribe("$SRV.>");
+            monitor.flush(Duration.ofSeconds(2));
+            assertNull(everything.nextMessage(Duration.ofMillis(500)), "the monitor must not publish on kiam.console.>");
+            Await.until(Duration.ofSeconds(3), () -> errors.stream().filter(e -> e.contains("Permissions Violation")).count() >= 6,
+                    () -> "two publications and four subscriptions refused: " + errors);
+            assertTrue(errors.stream().anyMatch(e -> e.contains("_INBOX.>")), errors.toString());
+            assertTrue(errors.stream().anyMatch(e -> e.contains("$SRV.>")), "a monitor cannot listen to others' requests: " + errors);
+        }
+    }
+
+    @Test
+    void anActionResponderCannotAskSrv() throws Exception {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        try (Connection pinger = connect(url("pinger"), errors)) {
+            pinger.publish("$SRV.PING", new byte[0]);
+            pinger.flush(Duration.ofSeconds(2));
+            Await.until(Duration.ofSeconds(3), () -> errors.stream().anyMatch(e -> e.contains("Permissions Violation")
+                            && e.contains("$SRV.PING")), () -> "an action responder may not publish $SRV requests: " + errors);
         }
     }
 

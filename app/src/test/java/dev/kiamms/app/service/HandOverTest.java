@@ -57,7 +57,7 @@ class HandOverTest {
     }
 
     private static long handledByKiamMs(Appliance appliance) {
-        var counts = appliance.stats().snapshot().get(Subjects.action("iplocation"));
+        var counts = appliance.stats().snapshot().handlers().get(Subjects.action("iplocation"));
         return counts == null ? 0 : counts.handled() + counts.failed() + counts.refused();
     }
 

@@ -6,8 +6,8 @@ import dev.kiamms.mail.AccountAddEmailAudit;
 import dev.kiamms.mail.SendVerifyEmailHandler;
 import dev.kiamms.mail.VerifyEmailRequest;
 import dev.kiamms.mail.delivery.Attempt;
-import dev.kiamms.mail.delivery.DeliveryStats;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.CountingStats;
+import dev.kiamms.metrics.HandlerCounts;
 import dev.kiamms.protocol.Reply;
 import dev.kiamms.protocol.Subjects;
 import dev.kiamms.testing.Await;
@@ -128,7 +128,7 @@ class MailApplianceTest {
     @Test
     void anUnparseableToAndHeaderInjectionAreRefusedWithCode1() throws Exception {
         start(true);
-        Map<String, Map<Attempt.Outcome, Long>> attemptsBefore = DeliveryStats.process().snapshot();
+        Map<String, Map<Attempt.Outcome, Long>> attemptsBefore = appliance.stats().snapshot().mailAttempts();
         Reply badTo = verify(request("not an address", "u", "en", "Verify"));
         assertEquals(1, badTo.code());
         assertTrue(badTo.message().contains("'not an address' is not an e-mail address"), badTo.message());
@@ -144,10 +144,10 @@ class MailApplianceTest {
         assertEquals(1, relativeHref.code());
         assertTrue(relativeHref.message().contains("href"), relativeHref.message());
         // Each reply came after its handler finished, so what it did is done: no MTA was even
-        // tried (the process's attempt counters did not move), four requests failed, none was
+        // tried (the appliance's attempt counters did not move), four requests failed, none was
         // handled, and the MTA holds nothing. No sleep needed.
-        assertEquals(attemptsBefore, DeliveryStats.process().snapshot(), "no delivery attempt");
-        HandlerStats.Counts verify = appliance.stats().snapshot().get(SendVerifyEmailHandler.KEY);
+        assertEquals(attemptsBefore, appliance.stats().snapshot().mailAttempts(), "no delivery attempt");
+        HandlerCounts verify = appliance.stats().snapshot().handlers().get(SendVerifyEmailHandler.KEY);
         assertEquals(4, verify.failed(), verify.toString());
         assertEquals(0, verify.handled(), verify.toString());
         assertEquals(0, smtp.getReceivedMessages().length, "nothing was sent");
@@ -209,8 +209,8 @@ class MailApplianceTest {
         assertEquals(0, smtp.getReceivedMessages().length);
     }
 
-    private static long failed(HandlerStats stats, String name) {
-        HandlerStats.Counts c = stats.snapshot().get(name);
+    private static long failed(CountingStats stats, String name) {
+        HandlerCounts c = stats.snapshot().handlers().get(name);
         return c == null ? 0 : c.failed();
     }
 

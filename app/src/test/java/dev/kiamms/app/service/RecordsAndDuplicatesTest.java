@@ -114,8 +114,8 @@ class RecordsAndDuplicatesTest {
         try (java.util.stream.Stream<Path> outbox = Files.list(instance.paths.dataDir().resolve("outbox"))) {
             assertEquals(1, outbox.filter(p -> p.toString().endsWith(".eml")).count(), "one mail, not two");
         }
-        Await.until(Duration.ofSeconds(5), () -> appliance.stats().snapshot().get("sendverifyemail").duplicates() == 1,
+        Await.until(Duration.ofSeconds(5), () -> appliance.stats().snapshot().handlers().get("sendverifyemail").duplicates() == 1,
                 () -> "one repeat counted");
-        assertEquals(2, appliance.stats().snapshot().get("iplocation").handled());
+        assertEquals(2, appliance.stats().snapshot().handlers().get("iplocation").handled());
     }
 }

@@ -97,8 +97,8 @@ class RegisteredExtrasTest {
             System.out.println("test route saw: " + route.seen);
             assertEquals(List.of(reqid + " routed"), route.seen);
         }
-        assertEquals(1, appliance.stats().snapshot().get(TEST_ROUTE).handled());
-        assertEquals(1, appliance.stats().snapshot().get("echo").handled());
+        assertEquals(1, appliance.stats().snapshot().handlers().get(TEST_ROUTE).handled());
+        assertEquals(1, appliance.stats().snapshot().handlers().get("echo").handled());
     }
 
     @Test

@@ -4,7 +4,7 @@ import dev.kiamms.app.broker.BrokerCredentials;
 import dev.kiamms.app.broker.BrokerTls;
 import dev.kiamms.bus.KrossIamClient;
 import dev.kiamms.iplocation.IpLocationRequest;
-import dev.kiamms.pipeline.HandlerStats;
+import dev.kiamms.metrics.HandlerCounts;
 import dev.kiamms.protocol.Reply;
 import dev.kiamms.testing.FreePorts;
 import dev.kiamms.testing.GeoIpTestData;
@@ -54,7 +54,7 @@ class ScaleOutTest {
     }
 
     private static long handled(Appliance a) {
-        HandlerStats.Counts c = a.stats().snapshot().get("iplocation");
+        HandlerCounts c = a.stats().snapshot().handlers().get("iplocation");
         return c == null ? 0 : c.handled();
     }
 

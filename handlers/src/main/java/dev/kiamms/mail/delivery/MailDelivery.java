@@ -1,5 +1,7 @@
 package dev.kiamms.mail.delivery;
 
+import dev.kiamms.metrics.StatsTracker;
+
 import jakarta.mail.Address;
 import jakarta.mail.Message;
 import jakarta.mail.AuthenticationFailedException;
@@ -85,6 +87,7 @@ public final class MailDelivery implements AutoCloseable {
     private final Outbox outbox;
     private final Session outboxSession;
     private final MtaIdentity outboxIdentity;
+    private final StatsTracker stats;
     private final AtomicLong connectionsOpened = new AtomicLong();
     private final ScheduledFuture<?> reaper;
     private final AttemptLog attemptLog;
@@ -113,15 +116,19 @@ public final class MailDelivery implements AutoCloseable {
      */
     public MailDelivery(List<MtaConfig> mtas, String preferredMta, SmtpTimeouts timeouts, Path outboxDir,
                         Map<String, ?> extraSessionProperties) {
-        this(mtas, preferredMta, timeouts, outboxDir, extraSessionProperties, MtaBreaker.Policy.OFF, AttemptLog.NONE);
+        this(mtas, preferredMta, timeouts, outboxDir, extraSessionProperties, MtaBreaker.Policy.OFF, AttemptLog.NONE,
+                StatsTracker.NONE);
     }
 
     /**
      * As {@link #MailDelivery(List, String, SmtpTimeouts, Path, Map)}, skipping failing MTAs as
-     * {@code breaker} says and recording every attempt in {@code attemptLog}.
+     * {@code breaker} says, recording every attempt in {@code attemptLog} and reporting every MTA
+     * attempt to {@code stats} (messages written to the outbox are not MTA attempts and are not reported).
      */
     public MailDelivery(List<MtaConfig> mtas, String preferredMta, SmtpTimeouts timeouts, Path outboxDir,
-                        Map<String, ?> extraSessionProperties, MtaBreaker.Policy breaker, AttemptLog attemptLog) {
+                        Map<String, ?> extraSessionProperties, MtaBreaker.Policy breaker, AttemptLog attemptLog,
+                        StatsTracker stats) {
+        this.stats = Objects.requireNonNull(stats, "stats");
         this.attemptLog = attemptLog == null ? AttemptLog.NONE : attemptLog;
         MtaBreaker.Policy policy = breaker == null ? MtaBreaker.Policy.OFF : breaker;
         List<MtaConfig> list = mtas == null ? List.of() : mtas;
@@ -272,7 +279,7 @@ public final class MailDelivery implements AutoCloseable {
                 }
                 settle(mta.breaker, r);
                 attempts.add(r.attempt());
-                DeliveryStats.process().record(r.attempt());
+                stats.mailAttempt(r.attempt().mta(), r.attempt().outcome());
                 log(reqid, mta, r);
                 skips.forEach(Runnable::run);
                 skips.clear();

@@ -53,7 +53,8 @@ class MtaCircuitBreakerTest {
     }
 
     private MailDelivery delivery(List<MtaConfig> mtas) {
-        MailDelivery d = new MailDelivery(mtas, "", TIMEOUTS, null, Map.of(), new MtaBreaker.Policy(3, COOL_DOWN), logged::add);
+        MailDelivery d = new MailDelivery(mtas, "", TIMEOUTS, null, Map.of(), new MtaBreaker.Policy(3, COOL_DOWN), logged::add,
+                dev.kiamms.metrics.StatsTracker.NONE);
         toClose.add(d);
         return d;
     }
