@@ -131,7 +131,7 @@ public record ChannelSettings(WebhookSettings webhook, SmsSettings sms) {
         try {
             URI u = new URI(url == null ? "" : url.strip());
             if (!("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme())) || u.getHost() == null) {
-                throw new IllegalArgumentException(key + " is '" + (url == null ? "" : url) + "'; it must be an http:// or https:// URL");
+                throw new IllegalArgumentException(key + " must be an http:// or https:// URL, not '" + (url == null ? "" : url) + "'");
             }
             return u;
         } catch (URISyntaxException e) {

@@ -81,12 +81,12 @@ public record Registry(List<ActionRegistration> actions, List<EventRegistration>
             String key = "service.actions." + written.getValue();
             Optional<ActionRegistration> action = action(written.getKey());
             if (action.isEmpty()) {
-                out.add(new Problem(key, key + ": unknown action '" + written.getValue() + "' (known actions: "
+                out.add(new Problem(key, "unknown action '" + written.getValue() + "' (known actions: "
                         + String.join(", ", actions.stream().map(ActionRegistration::key).toList()) + "); fix the spelling or remove it"));
                 continue;
             }
             for (ActionRegistration.OptionProblem problem : action.get().check().apply(s.service().action(written.getKey()))) {
-                out.add(new Problem(key + "." + problem.option(), key + "." + problem.option() + ": " + problem.message()));
+                out.add(new Problem(key + "." + problem.option(), problem.message()));
             }
         }
         return out;

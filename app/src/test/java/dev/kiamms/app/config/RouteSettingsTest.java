@@ -110,7 +110,7 @@ class RouteSettingsTest {
     @Test
     void badChannelsAndRoutesAreRefusedAtLoad() {
         assertTrue(refused("channels:\n  webhook:\n    url: ftp://hooks.example.com/x\n    secret: s\n")
-                .contains("channels.webhook.url is 'ftp://hooks.example.com/x'; it must be an http:// or https:// URL"));
+                .contains("channels.webhook.url: must be an http:// or https:// URL, not 'ftp://hooks.example.com/x'"));
         String noPhone = refused("channels:\n  sms:\n    url: https://sms.example.com/send\n    body:\n      text: \"{{text}}\"\n");
         assertTrue(noPhone.contains("channels.sms:") && noPhone.contains("{{phone}}"), noPhone);
         assertTrue(refused("routes:\n  userlogin:\n    kind: log\n    channels: [email]\n").contains("routes.userlogin: kind is 'log'"));

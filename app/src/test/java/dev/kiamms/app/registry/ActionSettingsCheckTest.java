@@ -59,26 +59,26 @@ class ActionSettingsCheckTest {
     void anUnknownEngineIsRefusedAtItsLineAndOnlyIplocationHasAnEngine() throws IOException {
         List<String> engine = problems("debug: false\nservice:\n  actions:\n    ip_location:\n      engine: ip2location\n");
         assertEquals(1, engine.size());
-        assertTrue(engine.get(0).contains(" line 5: service.actions.ip_location.engine: ") && engine.get(0).contains("ip2location")
+        assertTrue(engine.get(0).contains(":5: service.actions.ip_location.engine: ") && engine.get(0).contains("ip2location")
                 && engine.get(0).contains("geoip"), engine.get(0));
 
         assertEquals(List.of(), problems("service:\n  actions:\n    send_verify_email:\n      subscribe: true\n"),
                 "sendverifyemail needs no engine");
         List<String> stray = problems("service:\n  actions:\n    sendverifyemail:\n      engine: geoip\n");
-        assertTrue(stray.size() == 1 && stray.get(0).contains("line 4") && stray.get(0).contains("'engine'"), stray.toString());
+        assertTrue(stray.size() == 1 && stray.get(0).contains(":4: ") && stray.get(0).contains("'engine'"), stray.toString());
     }
 
     @Test
     void anUnknownActionIsAProblemNamingTheKnownOnes() throws IOException {
         List<String> p = problems("service:\n  actions:\n    send_sms:\n      subscribe: true\n");
         assertEquals(1, p.size());
-        assertTrue(p.get(0).contains("line 3") && p.get(0).contains("send_sms")
+        assertTrue(p.get(0).contains(":3: ") && p.get(0).contains("send_sms")
                 && p.get(0).contains("iplocation, sendverifyemail"), p.get(0));
         // start refuses it the same way
         KiamMsException e = assertThrows(KiamMsException.class,
                 () -> new dev.kiamms.app.service.Appliance(dev.kiamms.app.service.InstancePaths.of(dir.resolve("kiam-ms.yaml"),
                         dir.resolve("data")), load("service:\n  actions:\n    send_sms: {}\n")).start());
-        assertTrue(e.getMessage().contains("line 3") && e.getMessage().contains("send_sms"), e.getMessage());
+        assertTrue(e.getMessage().contains(":3: ") && e.getMessage().contains("send_sms"), e.getMessage());
         assertEquals(KiamMsException.CONFIG, e.exitCode());
     }
 
