@@ -25,7 +25,7 @@ public record Settings(
         log = log != null ? log : new LogSettings(null, null, null, null, null, null);
         brokers = brokers != null ? List.copyOf(brokers) : List.of();
         broker = broker != null ? broker : new BrokerSettings(null, null, null, null, null, null, null, null, null);
-        service = service != null ? service : new ServiceSettings(null, null, null, null, null, null);
+        service = service != null ? service : new ServiceSettings(null, null, null, null, null, null, null);
         mail = mail != null ? mail : new MailSettings(null, null, null, null, null);
         geoip = geoip != null ? geoip : new GeoIpSettings(null, null, null, null, null, null);
         health = health != null ? health : new HealthSettings(null);
@@ -186,7 +186,9 @@ public record Settings(
             AuditSettings audits,
             Toggle logs,
             ActionsSettings actions,
-            DedupSettings dedup) {
+            DedupSettings dedup,
+            /** Subscriptions (threads) per non-blocking action; 0 or absent: one per core, 1 to 4. */
+            @JsonProperty("dispatchers_per_action") Integer dispatchersPerAction) {
         public ServiceSettings {
             queueGroup = queueGroup == null || queueGroup.isBlank() ? "kiam-ms" : queueGroup.trim();
             events = events != null ? events : new Toggle(null);
@@ -194,6 +196,10 @@ public record Settings(
             logs = logs != null ? logs : new Toggle(null);
             actions = actions != null ? actions : new ActionsSettings(null, null);
             dedup = dedup != null ? dedup : new DedupSettings(null, null);
+            dispatchersPerAction = dispatchersPerAction == null ? 0 : dispatchersPerAction;
+            if (dispatchersPerAction < 0 || dispatchersPerAction > 64) {
+                throw new IllegalArgumentException("service.dispatchers_per_action must be 0 (one per core, up to 4) to 64");
+            }
         }
 
         /** Whether any switched-on handler sends mail, so templates and MTAs are needed. */

@@ -367,7 +367,7 @@ public final class Appliance {
         // One window for actions and one for audits, so that neither can push the other's reqids out.
         EventPipeline events = new EventPipeline(intake, stats, eventHandlers, recentRequests());
         bus = new MessageBus(connection, settings.service().queueGroup(), new ActionPipeline(intake, stats, recentRequests()),
-                events, codec);
+                events, codec, MessageBus.Workers.DEFAULT.withDispatchers(settings.service().dispatchersPerAction()));
         List<String> subjects = new ArrayList<>(bus.subscribe(actions, eventPatterns));
         boolean audits = settings.service().audits().subscribe();
         try {
