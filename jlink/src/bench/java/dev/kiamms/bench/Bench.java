@@ -170,7 +170,8 @@ public final class Bench {
 
         report.settings.put("date", now.toString());
         report.settings.put("summary", "warm-up " + warmup.toMillis() / 1000.0 + " s + measure " + measure.toMillis() / 1000.0
-                + " s per cell, concurrency " + Arrays.toString(concurrencies) + " (iplocation), "
+                + " s per cell, concurrency " + Arrays.toString(concurrencies) + " over " + Arrays.toString(connectionCounts)
+                + " client connections (iplocation), "
                 + Arrays.toString(mailConcurrencies) + " (sendverifyemail); loopback only; MB = 10^6 bytes");
         report.settings.put("warmupSeconds", warmup.toMillis() / 1000.0);
         report.settings.put("measureSeconds", measure.toMillis() / 1000.0);
