@@ -31,6 +31,8 @@ import java.util.logging.Logger;
  * messages; handlers see decoded payloads.
  *
  * <p>Each subscription has its own dispatcher thread, so a slow action never holds up another.
+ * A non-blocking action has several dispatchers in the queue group ({@link Workers#dispatchersPerAction}),
+ * so that one busy action can use several cores: the broker spreads its requests over them.
  * Handlers that wait on I/O (mail) run on a bounded pool of worker threads instead, so that many
  * mails can be on their way at once; when the pool's queue is full an action is answered at once
  * with "overloaded" rather than left to time out.
@@ -39,9 +41,32 @@ public final class MessageBus {
 
     private static final Logger LOG = Logger.getLogger("kiamms.bus");
 
-    /** How the bus runs handlers that wait on I/O. */
-    public record Workers(int threads, int queueLength) {
-        public static final Workers DEFAULT = new Workers(16, 1000);
+    /**
+     * How the bus runs handlers: {@code threads} and {@code queueLength} for those that wait on I/O;
+     * {@code dispatchersPerAction} subscriptions (each with its own thread) for each action that
+     * does not.
+     */
+    public record Workers(int threads, int queueLength, int dispatchersPerAction) {
+        public static final Workers DEFAULT = new Workers(16, 1000, defaultDispatchers(Runtime.getRuntime().availableProcessors()));
+
+        public Workers {
+            if (threads < 1 || queueLength < 1 || dispatchersPerAction < 1) {
+                throw new IllegalArgumentException("workers, queue length and dispatchers must be at least 1");
+            }
+        }
+
+        /**
+         * One per core up to four: more dispatchers than cores only add hand-offs. On two cores or
+         * fewer one is enough, since the broker, the client and kiam-ms share them anyway.
+         */
+        static int defaultDispatchers(int cores) {
+            return cores <= 2 ? 1 : Math.min(cores, 4);
+        }
+
+        /** These workers with {@code dispatchers} per non-blocking action; 0 keeps the default. */
+        public Workers withDispatchers(int dispatchers) {
+            return dispatchers == 0 ? this : new Workers(threads, queueLength, dispatchers);
+        }
     }
 
     private final Connection connection;
@@ -50,8 +75,9 @@ public final class MessageBus {
     private final EventPipeline events;
     private final EnvelopeCodec codec;
     private final ThreadPoolExecutor workers;
+    private final int dispatchersPerAction;
     /** Per action key, in subscription order; events after them. */
-    private final java.util.LinkedHashMap<String, Dispatcher> actionDispatchers = new java.util.LinkedHashMap<>();
+    private final java.util.LinkedHashMap<String, List<Dispatcher>> actionDispatchers = new java.util.LinkedHashMap<>();
     private final java.util.LinkedHashMap<String, Dispatcher> eventDispatchers = new java.util.LinkedHashMap<>();
 
     public MessageBus(Connection connection, String queueGroup, ActionPipeline actions, EventPipeline events,
@@ -66,6 +92,7 @@ public final class MessageBus {
         this.actions = actions;
         this.events = events;
         this.codec = codec;
+        this.dispatchersPerAction = workers.dispatchersPerAction();
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(workers.threads(), workers.threads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(workers.queueLength()), r -> {
@@ -124,12 +151,13 @@ public final class MessageBus {
         boolean dropped = false;
         for (String key : List.copyOf(actionDispatchers.keySet())) {
             if (!wanted.contains(key)) {
-                Dispatcher d = actionDispatchers.remove(key);
-                try {
-                    d.drain(Duration.ofSeconds(10));
-                    dropped = true;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                for (Dispatcher d : actionDispatchers.remove(key)) {
+                    try {
+                        d.drain(Duration.ofSeconds(10));
+                        dropped = true;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
                 LOG.info(() -> "no longer answering " + Subjects.action(key) + "; another application may take it over");
             }
@@ -155,9 +183,15 @@ public final class MessageBus {
     }
 
     private void subscribeAction(ActionHandler<?> handler) {
-        Dispatcher dispatcher = connection.createDispatcher(msg -> onAction(handler, msg));
-        dispatcher.subscribe(Subjects.action(handler.key()), queueGroup);
-        actionDispatchers.put(handler.key(), dispatcher);
+        // Blocking actions hand their work to the worker pool, so one dispatcher feeds it well enough.
+        int count = handler.blocking() ? 1 : dispatchersPerAction;
+        List<Dispatcher> dispatchers = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Dispatcher dispatcher = connection.createDispatcher(msg -> onAction(handler, msg));
+            dispatcher.subscribe(Subjects.action(handler.key()), queueGroup);
+            dispatchers.add(dispatcher);
+        }
+        actionDispatchers.put(handler.key(), List.copyOf(dispatchers));
     }
 
     /**
@@ -174,7 +208,8 @@ public final class MessageBus {
         // Draining a subscription is a round trip to the broker; without one, only the workers can finish.
         boolean connected = connection.getStatus() == Connection.Status.CONNECTED;
         synchronized (this) {
-            List<Dispatcher> all = new ArrayList<>(actionDispatchers.values());
+            List<Dispatcher> all = new ArrayList<>();
+            actionDispatchers.values().forEach(all::addAll);
             all.addAll(eventDispatchers.values());
             for (Dispatcher d : connected ? all : List.<Dispatcher>of()) {
                 try {

@@ -61,6 +61,7 @@ public final class Bench {
     static final double TARGET_RATE_RATIO = 0.8;
     static final double TARGET_P99_RATIO = 1.5;
     static final double TARGET_MAILS_PER_S = 500;
+    static final double TARGET_OUTBOX_MAILS_PER_S = 1000;
     static final double TARGET_START_MS = 1500;
     static final double TARGET_STATUS_MS = 500;
     static final long TARGET_ARCHIVE_BYTES = 60_000_000L;
@@ -72,6 +73,7 @@ public final class Bench {
      * bare responder and kiam-ms can be measured turn by turn on one broker.
      */
     static final String CEILING = Subjects.action("benchiploc");
+    static final String CEILING_GO = Subjects.action("benchiplocgo");
     static final String SENDVERIFYEMAIL = Subjects.action("sendverifyemail");
     static final String ACCOUNTADDEMAIL = Subjects.audit("accountaddemail");
 
@@ -87,6 +89,10 @@ public final class Bench {
     private final Duration measure;
     private final int[] concurrencies;
     private final int[] mailConcurrencies;
+    /** Client connections the iplocation load is spread over (KrossIAM's workers each hold one). */
+    private final int[] connectionCounts;
+    /** The Go ceiling's binary (scripts/build-go-ceiling), or null: the Java ceiling only. */
+    private final Path goCeiling;
     private final int maxSamples;
     private final boolean jfr;
     /** Phases to run: test (iplocation and its ceiling with the test DB), mail (with the audits), full, startup. */
@@ -115,9 +121,11 @@ public final class Bench {
         this.measure = Duration.ofMillis((long) (Double.parseDouble(opts.getOrDefault("measure", "10")) * 1000));
         this.concurrencies = ints(opts.getOrDefault("concurrency", "1,16,64"));
         this.mailConcurrencies = ints(opts.getOrDefault("mail-concurrency", "1,16"));
+        this.connectionCounts = ints(opts.getOrDefault("connections", "1,6"));
+        this.goCeiling = opts.containsKey("go-ceiling") ? Path.of(opts.get("go-ceiling")) : null;
         this.maxSamples = Integer.parseInt(opts.getOrDefault("max-samples", "2000000"));
         this.jfr = opts.containsKey("jfr");
-        this.only = List.of(opts.getOrDefault("only", "test,mail,durability,full,startup").split(","));
+        this.only = List.of(opts.getOrDefault("only", "test,mail,outbox,durability,full,startup").split(","));
     }
 
     private boolean selected(String phase) {
@@ -162,7 +170,8 @@ public final class Bench {
 
         report.settings.put("date", now.toString());
         report.settings.put("summary", "warm-up " + warmup.toMillis() / 1000.0 + " s + measure " + measure.toMillis() / 1000.0
-                + " s per cell, concurrency " + Arrays.toString(concurrencies) + " (iplocation), "
+                + " s per cell, concurrency " + Arrays.toString(concurrencies) + " over " + Arrays.toString(connectionCounts)
+                + " client connections (iplocation), "
                 + Arrays.toString(mailConcurrencies) + " (sendverifyemail); loopback only; MB = 10^6 bytes");
         report.settings.put("warmupSeconds", warmup.toMillis() / 1000.0);
         report.settings.put("measureSeconds", measure.toMillis() / 1000.0);
@@ -175,6 +184,12 @@ public final class Bench {
                     + " flight recording, which costs some speed; its recordings are in " + out);
         }
 
+        if (goCeiling == null) {
+            report.note("no Go ceiling (--go-ceiling; scripts/build-go-ceiling could not build it): kiam-ms is compared"
+                    + " with the Java ceiling only");
+        } else {
+            report.machine.put("Go ceiling", goCeiling.toString());
+        }
         sink = startSink();
         report.machine.put("SMTP sink", sink.kind());
         System.err.println("bench: unpacked into " + workDir + "; SMTP sink: " + sink.kind() + " on port " + sink.port());
@@ -199,9 +214,17 @@ public final class Bench {
                                 TEST_DB_ADDRESSES, testDbRss);
                     }
                     if (selected("mail")) {
-                        mail(app);
+                        mail(app, null);
                         audits(app, "fsync each (sync_interval: always, the default)");
                     }
+                }
+            });
+        }
+        if (selected("outbox")) {
+            // No MTA configured: every mail is a file in <data>/outbox, forced to disk before the reply.
+            phase("mail into the outbox", () -> {
+                try (Installed.Running app = installed.start(config("outbox", testDb, null, false), jfrOpts("outbox"), "outbox")) {
+                    mail(app, installed.home.resolve("data/outbox"));
                 }
             });
         }
@@ -285,68 +308,124 @@ public final class Bench {
         }
     }
 
+    /** A bare responder on its own subject: the Java one, and the Go one when it could be built. */
+    private record Ceiling(String name, String subject, Process process) {
+    }
+
     /**
-     * The ceiling and iplocation, cell by cell: for each concurrency the bare responder on
-     * {@link #CEILING} and then kiam-ms on {@link #IPLOCATION}, back to back on the same broker,
-     * with the same requests from the same client, so that both see the same machine.
+     * The ceilings and iplocation, cell by cell: for each number of client connections and each
+     * concurrency the bare responders (Java on {@link #CEILING}, Go on {@link #CEILING_GO}) and
+     * then kiam-ms on {@link #IPLOCATION}, back to back on the same broker, with the same
+     * requests from the same clients, so that all see the same machine. kiam-ms is judged
+     * against the Java ceiling (the same runtime and client) and its ratio to the Go one (the
+     * broker's own client, no JVM) is printed beside it.
      */
     @SuppressWarnings("try") // jnats Connection.close() may throw InterruptedException, which these methods declare
     private void ipLocationCells(Installed.Running app, String section, String[] addresses, Proc.Rss[] rssOut)
             throws Exception {
         Map<String, String> creds = installed.credentials();
         long natsPid = app.natsServerPid();
-        Process responder = startResponder(creds.get("mss"));
-        try (Connection nc = connectKiam(creds.get("kiam"))) {
-            LoadDriver bare = new LoadDriver(nc, CEILING, ipPayloads(addresses), Duration.ofSeconds(10));
-            LoadDriver kiamMs = new LoadDriver(nc, IPLOCATION, ipPayloads(addresses), Duration.ofSeconds(10));
-            bare.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
-            kiamMs.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
-            for (int c : concurrencies) {
-                Proc.CpuWindow baseCpu = cpuWindow(responder.pid(), natsPid);
-                LoadDriver.Cell base = bare.run("ceiling", c, warmup, measure, maxSamples, baseCpu::begin, baseCpu::end);
-                cell(base, baseCpu);
-                report.add(requestRow(section, "ceiling", base, baseCpu, "", "", ""));
-
-                Proc.CpuWindow cpu = cpuWindow(app.jvmPid(), natsPid);
-                boolean last = c == concurrencies[concurrencies.length - 1];
-                Proc.RssSampler rss = last ? new Proc.RssSampler(Map.of("jvm", app.jvmPid(), "nats", natsPid)) : null;
-                LoadDriver.Cell cell;
-                try {
-                    cell = kiamMs.run("iplocation", c, warmup, measure, maxSamples, cpu::begin, cpu::end);
-                } finally {
-                    if (rss != null) {
-                        rss.close();
-                        rssOut[0] = rss.peak("jvm");
-                        rssOut[1] = rss.peak("nats");
+        List<Ceiling> ceilings = new ArrayList<>();
+        List<Connection> clients = new ArrayList<>();
+        try {
+            ceilings.add(new Ceiling("ceiling (Java)", CEILING, startResponder(creds.get("mss"))));
+            if (goCeiling != null) {
+                ceilings.add(new Ceiling("ceiling (Go)", CEILING_GO, startGoResponder(creds.get("mss"))));
+            }
+            int most = Arrays.stream(connectionCounts).max().orElse(1);
+            for (int i = 0; i < most; i++) {
+                clients.add(connectKiam(creds.get("kiam")));
+            }
+            for (Ceiling ceiling : ceilings) {
+                new LoadDriver(clients, ceiling.subject(), ipPayloads(addresses), Duration.ofSeconds(10))
+                        .run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
+            }
+            new LoadDriver(clients, IPLOCATION, ipPayloads(addresses), Duration.ofSeconds(10))
+                    .run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
+            int lastConnections = connectionCounts[connectionCounts.length - 1];
+            for (int connections : connectionCounts) {
+                List<Connection> use = clients.subList(0, connections);
+                for (int c : concurrencies) {
+                    if (c < connections) {
+                        continue; // fewer requests than connections: the same as with fewer connections
                     }
+                    String cells = c + (connections == 1 ? "" : ", " + connections + " connections");
+                    Map<String, LoadDriver.Cell> base = new LinkedHashMap<>();
+                    for (Ceiling ceiling : ceilings) {
+                        Proc.CpuWindow baseCpu = cpuWindow(ceiling.process().pid(), natsPid);
+                        LoadDriver.Cell b = new LoadDriver(use, ceiling.subject(), ipPayloads(addresses), Duration.ofSeconds(10))
+                                .run(ceiling.name(), c, warmup, measure, maxSamples, baseCpu::begin, baseCpu::end);
+                        cell(b, baseCpu);
+                        Report.Row r = requestRow(section, ceiling.name(), b, baseCpu, "", "", "", cells);
+                        r.data().put("connections", connections);
+                        report.add(r);
+                        base.put(ceiling.name(), b);
+                    }
+                    Proc.CpuWindow cpu = cpuWindow(app.jvmPid(), natsPid);
+                    boolean last = c == concurrencies[concurrencies.length - 1] && connections == lastConnections;
+                    Proc.RssSampler rss = last ? new Proc.RssSampler(Map.of("jvm", app.jvmPid(), "nats", natsPid)) : null;
+                    LoadDriver.Cell cell;
+                    try {
+                        cell = new LoadDriver(use, IPLOCATION, ipPayloads(addresses), Duration.ofSeconds(10))
+                                .run("iplocation", c, warmup, measure, maxSamples, cpu::begin, cpu::end);
+                    } finally {
+                        if (rss != null) {
+                            rss.close();
+                            rssOut[0] = rss.peak("jvm");
+                            rssOut[1] = rss.peak("nats");
+                        }
+                    }
+                    cell(cell, cpu);
+                    LoadDriver.Cell java = base.get("ceiling (Java)");
+                    double rate = ratio(cell.perSecond(), java.perSecond());
+                    double p99 = java.p99us() == 0 ? Double.POSITIVE_INFINITY : cell.p99us() / java.p99us();
+                    List<String> missed = new ArrayList<>();
+                    if (rate < TARGET_RATE_RATIO) {
+                        missed.add("rate");
+                    }
+                    if (p99 > TARGET_P99_RATIO) {
+                        missed.add("p99");
+                    }
+                    if (cell.errors() > 0 || base.values().stream().anyMatch(b -> b.errors() > 0)) {
+                        missed.add("errors");
+                    }
+                    String vs = "Java " + f2(rate) + "x, " + f2(p99) + "x";
+                    LoadDriver.Cell go = base.get("ceiling (Go)");
+                    Double goRate = null;
+                    Double goP99 = null;
+                    if (go != null) {
+                        goRate = ratio(cell.perSecond(), go.perSecond());
+                        goP99 = go.p99us() == 0 ? Double.POSITIVE_INFINITY : cell.p99us() / go.p99us();
+                        vs += "; Go " + f2(goRate) + "x, " + f2(goP99) + "x";
+                    }
+                    String result = missed.isEmpty() ? PASS : MISS + " (" + String.join(", ", missed) + ")";
+                    Report.Row r = requestRow(section, "kiam-ms", cell, cpu, vs,
+                            ">= 0.80x rate, <= 1.50x p99 (Java)", result, cells);
+                    r.data().put("connections", connections);
+                    r.data().put("rateRatio", rate);
+                    r.data().put("p99Ratio", p99);
+                    r.data().put("goRateRatio", goRate);
+                    r.data().put("goP99Ratio", goP99);
+                    report.add(r);
                 }
-                cell(cell, cpu);
-                double rate = base.perSecond() == 0 ? 0 : cell.perSecond() / base.perSecond();
-                double p99 = base.p99us() == 0 ? Double.POSITIVE_INFINITY : cell.p99us() / base.p99us();
-                List<String> missed = new ArrayList<>();
-                if (rate < TARGET_RATE_RATIO) {
-                    missed.add("rate");
-                }
-                if (p99 > TARGET_P99_RATIO) {
-                    missed.add("p99");
-                }
-                if (cell.errors() > 0 || base.errors() > 0) {
-                    missed.add("errors");
-                }
-                String result = missed.isEmpty() ? PASS : MISS + " (" + String.join(", ", missed) + ")";
-                Report.Row r = requestRow(section, "kiam-ms", cell, cpu, f2(rate) + "x, " + f2(p99) + "x",
-                        ">= 0.80x rate, <= 1.50x p99", result);
-                r.data().put("rateRatio", rate);
-                r.data().put("p99Ratio", p99);
-                report.add(r);
             }
         } finally {
-            stopResponder(responder);
+            for (Connection nc : clients) {
+                nc.close();
+            }
+            for (Ceiling ceiling : ceilings) {
+                stopResponder(ceiling.process());
+            }
         }
     }
 
+    private static double ratio(double a, double b) {
+        return b == 0 ? 0 : a / b;
+    }
+
+    /** @param outbox where kiam-ms writes the mails when it has no MTA; null: it mails the SMTP sink */
     @SuppressWarnings("try") // jnats Connection.close() may throw InterruptedException, which these methods declare
-    private void mail(Installed.Running app) throws Exception {
+    private void mail(Installed.Running app, Path outbox) throws Exception {
         Map<String, String> creds = installed.credentials();
         try (Connection nc = connectKiam(creds.get("kiam"))) {
             // A fresh address per mail, over all runs: the per-recipient limit (5 in 10 minutes by
@@ -359,6 +438,22 @@ public final class Bench {
             driver.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
             long natsPid = app.natsServerPid();
             for (int c : mailConcurrencies) {
+                if (outbox != null) {
+                    long files0 = countFiles(outbox);
+                    Proc.CpuWindow cpu = cpuWindow(app.jvmPid(), natsPid);
+                    LoadDriver.Cell cell = driver.run("sendverifyemail", c, warmup, measure, maxSamples, cpu::begin, cpu::end);
+                    long files = countFiles(outbox) - files0;
+                    cell(cell, cpu);
+                    boolean judged = c == 16;
+                    String result = judged ? verdict(cell.perSecond() >= TARGET_OUTBOX_MAILS_PER_S && cell.errors() == 0) : "";
+                    Report.Row r = requestRow("sendverifyemail -> outbox files", "kiam-ms", cell, cpu, "",
+                            judged ? ">= 1000 mails/s at C=16" : "", result);
+                    r.data().put("outboxFiles", files);
+                    report.add(r);
+                    report.note(String.format(Locale.ROOT, "sendverifyemail into the outbox C=%d: %d .eml files written"
+                            + " (warm-up included)", c, files));
+                    continue;
+                }
                 long mails0 = sink.messages();
                 long sessions0 = sink.sessions();
                 Proc.CpuWindow cpu = cpuWindow(app.jvmPid(), natsPid);
@@ -479,16 +574,27 @@ public final class Bench {
         return config(name, db, null);
     }
 
-    /** @param syncInterval broker.jetstream.sync_interval, or null for kiam-ms's default (always) */
     private Path config(String name, Path db, String syncInterval) throws IOException {
+        return config(name, db, syncInterval, true);
+    }
+
+    /**
+     * @param syncInterval broker.jetstream.sync_interval, or null for kiam-ms's default (always)
+     * @param toSink       mail the SMTP sink; false: no MTA, so mail goes to the outbox directory
+     */
+    private Path config(String name, Path db, String syncInterval, boolean toSink) throws IOException {
         StringBuilder y = new StringBuilder();
         y.append("broker:\n  port: ").append(brokerPort).append("\n  monitor_port: ").append(monitorPort).append('\n');
         if (syncInterval != null) {
             y.append("  jetstream:\n    sync_interval: ").append(syncInterval).append('\n');
         }
         y.append("geoip:\n  path: \"").append(db.toAbsolutePath()).append("\"\n");
-        y.append("mail:\n  mtas:\n    - name: sink\n      host: 127.0.0.1\n      port: ").append(sink.port())
-                .append("\n      ssl: false\n      sender: noreply@example.com\n");
+        // A port of its own: other appliances on this machine may hold the default 8223.
+        y.append("health:\n  port: ").append(freePort()).append('\n');
+        if (toSink) {
+            y.append("mail:\n  mtas:\n    - name: sink\n      host: 127.0.0.1\n      port: ").append(sink.port())
+                    .append("\n      ssl: false\n      sender: noreply@example.com\n");
+        }
         if (opts.containsKey("extra-yaml")) {
             // Experiments: more top-level keys (not broker, geoip or mail), e.g. service.dedup.
             y.append(Files.readString(Path.of(opts.get("extra-yaml"))));
@@ -523,6 +629,20 @@ public final class Bench {
         if (!"ready".equals(line)) {
             p.destroyForcibly();
             throw new IOException("ceiling responder did not start: " + Files.readString(workDir.resolve("responder.err")));
+        }
+        return p;
+    }
+
+    /** The Go ceiling: the broker's own client library, no JVM. */
+    private Process startGoResponder(String mssPassword) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(goCeiling.toString(), "nats://127.0.0.1:" + brokerPort, "mss", mssPassword,
+                CEILING_GO, "kiam-ms");
+        pb.redirectError(workDir.resolve("responder-go.err").toFile());
+        Process p = pb.start();
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        if (!"ready".equals(r.readLine())) {
+            p.destroyForcibly();
+            throw new IOException("Go ceiling responder did not start: " + Files.readString(workDir.resolve("responder-go.err")));
         }
         return p;
     }
@@ -601,6 +721,12 @@ public final class Bench {
 
     private Report.Row requestRow(String section, String who, LoadDriver.Cell cell, Proc.CpuWindow cpu, String vs,
                                   String target, String result) {
+        return requestRow(section, who, cell, cpu, vs, target, result, String.valueOf(cell.concurrency()));
+    }
+
+    /** @param cells how the row names its load: "16", or "16, 6 connections" */
+    private Report.Row requestRow(String section, String who, LoadDriver.Cell cell, Proc.CpuWindow cpu, String vs,
+                                  String target, String result, String cells) {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("concurrency", cell.concurrency());
         data.put("perSecond", cell.perSecond());
@@ -612,7 +738,7 @@ public final class Bench {
         data.put("cpuMicrosPerRequest", cpu.perUnit(cell.count()));
         String unit = cell.scenario().equals("sendverifyemail") ? " mails/s" : " req/s";
         String errors = cell.errors() == 0 ? "" : " (" + cell.errors() + " errors)";
-        return new Report.Row(section, who + " C=" + cell.concurrency(), f0(cell.perSecond()) + unit + errors,
+        return new Report.Row(section, who + " C=" + cells, f0(cell.perSecond()) + unit + errors,
                 ms(cell.p50us()), ms(cell.p99us()), ms(cell.p999us()), vs, cpuText(cpu.perUnit(cell.count())), target,
                 result, data);
     }
@@ -711,6 +837,15 @@ public final class Bench {
         int i = line.indexOf(" ready in ");
         String rest = line.substring(i + " ready in ".length());
         return Double.parseDouble(rest.substring(0, rest.indexOf(' ')));
+    }
+
+    private static long countFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".eml")).count();
+        }
     }
 
     private static int countLogLines(Path dir, String needle) {

@@ -12,6 +12,7 @@ import io.nats.client.Message;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +26,8 @@ import java.util.function.LongFunction;
  * completion (on jnats' reply thread) records its latency and sends the next one. Requests are
  * encoded as KrossIAM does ({@link EnvelopeCodec#encodeEnvelope}, dash-less UUID reqid, time in
  * microseconds) on a connection built from {@link KrossIamClient#options(String)} (user kiam,
- * inbox prefix kiam._inbox).
+ * inbox prefix kiam._inbox). With several connections (KrossIAM's workers each holding one) the
+ * {@code concurrency} loops are spread over them round-robin, each loop staying on its connection.
  *
  * <p>Only completions inside the measurement window count; the latency of each is its own
  * send-to-reply time. Every reply is checked cheaply (status, reqid echoed, code 0) and one in
@@ -41,7 +43,7 @@ final class LoadDriver {
                 double requestBytes, double replyBytes, String firstError) {
     }
 
-    private final Connection connection;
+    private final List<Connection> connections;
     private final String subject;
     private final LongFunction<Object> payloads;
     private final Duration timeout;
@@ -49,7 +51,11 @@ final class LoadDriver {
     private final MicroClock clock = MicroClock.system();
 
     LoadDriver(Connection connection, String subject, LongFunction<Object> payloads, Duration timeout) {
-        this.connection = connection;
+        this(List.of(connection), subject, payloads, timeout);
+    }
+
+    LoadDriver(List<Connection> connections, String subject, LongFunction<Object> payloads, Duration timeout) {
+        this.connections = List.copyOf(connections);
         this.subject = subject;
         this.payloads = payloads;
         this.timeout = timeout;
@@ -66,7 +72,7 @@ final class LoadDriver {
              Runnable onBegin, Runnable onEnd) throws InterruptedException {
         Run r = new Run(maxSamples, concurrency);
         for (int i = 0; i < concurrency; i++) {
-            r.fire();
+            r.fire(connections.get(i % connections.size()));
         }
         Thread.sleep(warmup.toMillis());
         onBegin.run();
@@ -126,7 +132,7 @@ final class LoadDriver {
             this.outstanding = new AtomicInteger(concurrency);
         }
 
-        void fire() {
+        void fire(Connection connection) {
             if (stopping) {
                 if (outstanding.decrementAndGet() == 0) {
                     drained.countDown();
@@ -148,10 +154,10 @@ final class LoadDriver {
                 }
                 return;
             }
-            f.whenComplete((msg, err) -> completed(seq, reqid, body.length, t0, msg, err));
+            f.whenComplete((msg, err) -> completed(connection, seq, reqid, body.length, t0, msg, err));
         }
 
-        void completed(long seq, String reqid, int bodyLength, long t0, Message msg, Throwable err) {
+        void completed(Connection connection, long seq, String reqid, int bodyLength, long t0, Message msg, Throwable err) {
             long t1 = System.nanoTime();
             String problem = err != null ? "no reply: " + err : check(seq, reqid, msg);
             if (measuring && t0 >= startNanos) {
@@ -169,7 +175,7 @@ final class LoadDriver {
             } else if (problem != null) {
                 noteError(problem);
             }
-            fire();
+            fire(connection);
         }
 
         String check(long seq, String reqid, Message msg) {

@@ -30,7 +30,7 @@ public record Settings(
         log = log != null ? log : new LogSettings(null, null, null, null, null, null);
         brokers = brokers != null ? List.copyOf(brokers) : List.of();
         broker = broker != null ? broker : new BrokerSettings(null, null, null, null, null, null, null, null, null);
-        service = service != null ? service : new ServiceSettings(null, null, null, null, null, null);
+        service = service != null ? service : new ServiceSettings(null, null, null, null, null, null, null, null);
         mail = mail != null ? mail : new MailSettings(null, null, null, null, null, null, null);
         geoip = geoip != null ? geoip : new GeoIpSettings(null, null, null, null, null, null);
         health = health != null ? health : new HealthSettings(null);
@@ -195,7 +195,9 @@ public record Settings(
             Map<String, ActionSettings> actions,
             DedupSettings dedup,
             /** Per action or route, the per-recipient send limit (see LimitSettings); never null. */
-            Map<String, LimitSettings> limits) {
+            Map<String, LimitSettings> limits,
+            /** Subscriptions (threads) per non-blocking action; 0 or absent: one per core, 1 to 4. */
+            @JsonProperty("dispatchers_per_action") Integer dispatchersPerAction) {
         public ServiceSettings {
             limits = LimitSettings.withDefaults(limits);
             queueGroup = queueGroup == null || queueGroup.isBlank() ? "kiam-ms" : queueGroup.trim();
@@ -204,11 +206,15 @@ public record Settings(
             logs = logs != null ? logs : new Toggle(null);
             actions = actionsByKey(actions);
             dedup = dedup != null ? dedup : new DedupSettings(null, null);
+            dispatchersPerAction = dispatchersPerAction == null ? 0 : dispatchersPerAction;
+            if (dispatchersPerAction < 0 || dispatchersPerAction > 64) {
+                throw new IllegalArgumentException("service.dispatchers_per_action must be 0 (one per core, up to 4) to 64");
+            }
         }
 
         public ServiceSettings(String queueGroup, Toggle events, AuditSettings audits, Toggle logs,
                                Map<String, ActionSettings> actions, DedupSettings dedup) {
-            this(queueGroup, events, audits, logs, actions, dedup, null);
+            this(queueGroup, events, audits, logs, actions, dedup, null, null);
         }
 
         /** The settings of one action by its protocol key ({@code iplocation}); an action not written here is switched on. */

@@ -140,7 +140,7 @@ final class Wiring implements HandlerContext {
         // One window for actions and one for audits, so that neither can push the other's reqids out.
         EventPipeline pipeline = new EventPipeline(intake, stats, recentRequests());
         bus = new MessageBus(connection, settings.service().queueGroup(), new ActionPipeline(intake, stats, recentRequests()),
-                pipeline, codec);
+                pipeline, codec, MessageBus.Workers.DEFAULT.withDispatchers(settings.service().dispatchersPerAction()));
         List<MessageBus.EventSubscription> plain = new ArrayList<>();
         handlers.forEach((e, h) -> {
             if (e.kind() == EventKind.PLAIN) {

@@ -1,46 +1,52 @@
 package dev.kiamms.mail.delivery;
 
+import dev.kiamms.files.OwnerOnlyFiles;
+
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Where mail goes when no MTA is configured: one {@code .eml} file per message (RFC 5322, as it
  * would have been sent, Bcc header included since the file is the only record of the envelope),
- * named {@code <yyyyMMdd-HHmmss.SSS>-<reqid>.eml} in UTC. The directory is created owner-only
- * (0700), each file is owner-only (0600) and appears whole: written to a temporary file, forced to
- * disk, then renamed.
+ * named {@code <yyyyMMdd-HHmmss.SSS>-<reqid>.eml} in UTC. The directory is owner-only (0700), each
+ * file is owner-only (0600) and appears whole: written to a temporary file, forced to disk, then
+ * renamed. {@link #write} returns once the file and its name are on disk: the data by one fsync
+ * per file (writers run theirs at the same time, which the file system commits together), the
+ * rename by an fsync of the directory that {@link DirectorySync} shares among the writers
+ * waiting for it.
  */
 final class Outbox {
 
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss.SSS");
-    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-    private static final Set<PosixFilePermission> DIR_PERMS = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> FILE_PERMS = PosixFilePermissions.fromString("rw-------");
+    private static final Set<StandardOpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
 
     private final Path dir;
+    private final DirectorySync directorySync;
+    /** Temporary names come from this counter: cheaper than a random name, and unique in this process. */
+    private final AtomicLong parts = new AtomicLong();
     /** Choosing a free name and renaming onto it happen under this lock, so no file is replaced. */
     private final Object nameLock = new Object();
 
     Outbox(Path dir) {
         this.dir = dir.toAbsolutePath().normalize();
+        this.directorySync = new DirectorySync(this.dir);
     }
 
     Path dir() {
@@ -49,25 +55,27 @@ final class Outbox {
 
     Path write(String reqid, MimeMessage message) throws IOException, MessagingException {
         ensureDir();
-        Path tmp = POSIX
-                ? Files.createTempFile(dir, ".part-", ".tmp", PosixFilePermissions.asFileAttribute(FILE_PERMS))
-                : Files.createTempFile(dir, ".part-", ".tmp");
+        Path tmp = dir.resolve(".part-" + ProcessHandle.current().pid() + "-" + parts.incrementAndGet() + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream out = Channels.newOutputStream(ch)) {
+            try (FileChannel ch = FileChannel.open(tmp, CREATE,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+                // Buffered: MimeMessage writes line by line, which unbuffered is a system call per line.
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 32 * 1024);
                 message.writeTo(out);
                 out.flush();
                 ch.force(true);
             }
             String base = ZonedDateTime.now(ZoneOffset.UTC).format(STAMP) + "-" + safe(reqid);
+            Path target;
             synchronized (nameLock) {
-                Path target = dir.resolve(base + ".eml");
+                target = dir.resolve(base + ".eml");
                 for (int i = 1; Files.exists(target); i++) {
                     target = dir.resolve(base + "-" + i + ".eml");
                 }
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                return target;
             }
+            directorySync.sync();
+            return target;
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -77,22 +85,8 @@ final class Outbox {
         if (Files.isDirectory(dir)) {
             return;
         }
-        Path parent = dir.getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
         try {
-            FileAttribute<?>[] attrs = POSIX
-                    ? new FileAttribute<?>[]{PosixFilePermissions.asFileAttribute(DIR_PERMS)}
-                    : new FileAttribute<?>[0];
-            Files.createDirectory(dir, attrs);
-            if (POSIX) {
-                Files.setPosixFilePermissions(dir, DIR_PERMS); // exactly 0700, whatever the umask
-            }
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            if (!Files.isDirectory(dir)) {
-                throw e;
-            }
+            OwnerOnlyFiles.directory(dir);
         } catch (AccessDeniedException e) {
             throw new IOException("cannot create the outbox directory " + dir + ": permission denied", e);
         }
