@@ -341,6 +341,10 @@ public final class MailDelivery implements AutoCloseable {
 
     /** @param blamesMta a failure that shows the MTA cannot take mail now (counts for its breaker) */
     private record Result(Attempt attempt, String what, boolean blamesMta) {
+        /** The same outcome, but not the MTA's fault: its breaker ignores it. */
+        Result sparingTheMta() {
+            return new Result(attempt, what, false);
+        }
     }
 
     private Result attempt(Mta mta, String reqid, MessageBuilder builder, List<String> mailboxes) {
@@ -399,7 +403,9 @@ public final class MailDelivery implements AutoCloseable {
                                 + mta.scrub(why) + "), retrying on a new connection");
                         continue;
                     }
-                    return mta.result(Attempt.Outcome.NOT_DELIVERED, SmtpFailures.sendFailure(failure));
+                    Result refused = mta.result(Attempt.Outcome.NOT_DELIVERED, SmtpFailures.sendFailure(failure));
+                    // A refused address is the address's fault: a burst of bad addresses must not rest a working MTA.
+                    return SmtpFailures.recipientsRefused(failure) ? refused.sparingTheMta() : refused;
                 case DATA_STARTED:
                     // The message was rendered to bytes before connecting (render), so a failure
                     // here is the connection's: the server may hold a complete copy.

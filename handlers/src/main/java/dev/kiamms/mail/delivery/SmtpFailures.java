@@ -174,6 +174,11 @@ final class SmtpFailures {
         return describeGeneric(e);
     }
 
+    /** Whether the server refused recipients (RCPT TO): a fault of the addresses, not of the server. */
+    static boolean recipientsRefused(Throwable e) {
+        return !rejectedRecipients(e).isEmpty();
+    }
+
     private static List<String> rejectedRecipients(Throwable e) {
         List<String> out = new ArrayList<>();
         for (Throwable t : chain(e)) {

@@ -85,6 +85,22 @@ class MtaCircuitBreakerTest {
     }
 
     @Test
+    void refusedAddressesDoNotRestAWorkingMta() throws Exception {
+        ScriptedSmtpServer strict = new ScriptedSmtpServer();
+        toClose.add(strict);
+        strict.rcptReply = line -> "550 5.1.1 no such user";
+        GreenMail backup = started(greenMail());
+        MailDelivery d = delivery(List.of(mta("strict", strict.port()), mta("backup", smtpPort(backup))));
+        for (int i = 1; i <= 5; i++) {
+            timedSend(d, "nobody-" + i);
+        }
+        MtaBreaker.State state = stateOf(d, "strict");
+        assertEquals(MtaBreaker.Phase.CLOSED, state.phase(), "five refused addresses say nothing of the server: " + state);
+        assertEquals(0, state.consecutiveFailures(), String.valueOf(state));
+        assertEquals(5, backup.getReceivedMessages().length);
+    }
+
+    @Test
     void aSilentMtaIsSkippedAfterThreeFailuresAndProbedOnceAfterTheCoolDown() throws Exception {
         SilentServer dead = new SilentServer();
         toClose.add(dead);
