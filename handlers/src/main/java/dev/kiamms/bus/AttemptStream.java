@@ -83,15 +83,7 @@ public final class AttemptStream implements AttemptLog {
                 .discardPolicy(DiscardPolicy.Old)
                 .replicas(limits.replicas())
                 .build();
-        try {
-            jsm.getStreamInfo(STREAM);
-            jsm.updateStream(config);
-        } catch (JetStreamApiException notFound) {
-            if (notFound.getErrorCode() != 404) {
-                throw notFound;
-            }
-            jsm.addStream(config);
-        }
+        JetStreamStores.createOrUpdate(jsm, config);
         return new AttemptStream(connection.jetStream(QUICK));
     }
 

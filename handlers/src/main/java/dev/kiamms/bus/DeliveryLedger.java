@@ -89,15 +89,7 @@ public final class DeliveryLedger {
                 .storageType(StorageType.File)
                 .replicas(replicas)
                 .build();
-        try {
-            kvm.getStatus(BUCKET);
-            kvm.update(config);
-        } catch (JetStreamApiException notFound) {
-            if (notFound.getErrorCode() != 404) {
-                throw notFound;
-            }
-            kvm.create(config);
-        }
+        JetStreamStores.createOrUpdate(kvm, config);
         return new DeliveryLedger(connection.keyValue(BUCKET), holder);
     }
 

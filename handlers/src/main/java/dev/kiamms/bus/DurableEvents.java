@@ -161,15 +161,7 @@ public final class DurableEvents implements AutoCloseable {
                 .discardPolicy(DiscardPolicy.Old)
                 .replicas(limits.replicas())
                 .build();
-        try {
-            jsm.getStreamInfo(STREAM);
-            return jsm.updateStream(config);
-        } catch (JetStreamApiException notFound) {
-            if (notFound.getErrorCode() != 404) {
-                throw notFound;
-            }
-            return jsm.addStream(config);
-        }
+        return JetStreamStores.createOrUpdate(jsm, config);
     }
 
     /**

@@ -81,15 +81,7 @@ public final class KvSendBudget implements SendBudget {
                 .jetStreamOptions(JetStreamOptions.builder().requestTimeout(callTimeout).build())
                 .build();
         KeyValueManagement kvm = connection.keyValueManagement(options);
-        try {
-            kvm.getStatus(BUCKET);
-            kvm.update(config);
-        } catch (JetStreamApiException notFound) {
-            if (notFound.getErrorCode() != 404) {
-                throw notFound;
-            }
-            kvm.create(config);
-        }
+        JetStreamStores.createOrUpdate(kvm, config);
         return new KvSendBudget(connection.keyValue(BUCKET, options), limits, clock);
     }
 

@@ -1,20 +1,12 @@
 package dev.kiamms.app.cli;
 
 import dev.kiamms.app.KiamMsException;
-import dev.kiamms.app.broker.BrokerCredentials;
 import dev.kiamms.app.config.LoadedConfig;
-import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.bus.DeadLetters;
 import dev.kiamms.bus.DeliveryLedger;
 import dev.kiamms.bus.KrossIamClient;
-import dev.kiamms.bus.QuietErrorListener;
 import dev.kiamms.pipeline.MicroClock;
-
-import io.nats.client.Connection;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,8 +14,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-
-import javax.net.ssl.SSLContext;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -130,35 +120,16 @@ public final class DeadLettersCommand {
 
         /** Clears the delivery records of the letters, as kiam-ms's own broker user (KrossIAM's may not). */
         private static void forgetDeliveries(InstancePaths paths, LoadedConfig config, List<DeadLetters.Letter> letters) {
-            Settings.BrokerSettings broker = config.settings().broker();
-            Options.Builder options = new Options.Builder().maxReconnects(0).connectionTimeout(Duration.ofSeconds(5))
-                    .errorListener(new QuietErrorListener("kiamms.cli"));
-            String url;
-            if (broker.embedded()) {
-                url = KrossIamConnection.applianceUrl(paths, config, BrokerCredentials.MSS, "kiam-ms's");
-                options.server(url);
-                SSLContext tls = KrossIamConnection.applianceTls(paths, config);
-                if (tls != null) {
-                    options.sslContext(tls);
-                }
-            } else {
-                url = config.settings().brokers().get(0);
-                options.servers(config.settings().brokers().toArray(String[]::new));
-            }
-            KrossIamConnection.explained(url, () -> {
-                try (Connection nc = Nats.connect(options.build())) {
-                    Optional<DeliveryLedger> ledger = DeliveryLedger.existing(nc);
-                    if (ledger.isPresent()) {
-                        for (DeadLetters.Letter l : letters) {
-                            ledger.get().forget(l.subject(), l.reqid());
-                        }
+            KrossIamConnection.asKiamMs(paths, config, nc -> {
+                Optional<DeliveryLedger> ledger = DeliveryLedger.existing(nc);
+                if (ledger.isPresent()) {
+                    for (DeadLetters.Letter l : letters) {
+                        ledger.get().forget(l.subject(), l.reqid());
                     }
-                } catch (JetStreamApiException e) {
-                    throw new KiamMsException(KiamMsException.FAILURE, "cannot clear the delivery records of the dead letters: "
-                            + e.getMessage() + "; nothing was replayed, try again once 'kiam-ms status' shows JetStream");
                 }
                 return null;
-            });
+            }, e -> new KiamMsException(KiamMsException.FAILURE, "cannot clear the delivery records of the dead letters: "
+                    + e.getMessage() + "; nothing was replayed, try again once 'kiam-ms status' shows JetStream"));
         }
     }
 }

@@ -1,24 +1,14 @@
 package dev.kiamms.app.cli;
 
 import dev.kiamms.app.KiamMsException;
-import dev.kiamms.app.broker.BrokerCredentials;
 import dev.kiamms.app.config.LoadedConfig;
-import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.bus.AttemptStream;
-import dev.kiamms.bus.QuietErrorListener;
 import dev.kiamms.mail.delivery.AttemptEntry;
-
-import io.nats.client.Connection;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-
-import javax.net.ssl.SSLContext;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -67,15 +57,9 @@ public final class DeliveriesCommand implements Callable<Integer> {
         InstancePaths paths = instance.paths();
         LoadedConfig config = instance.loadConfig(paths);
         AttemptStream.Query query = new AttemptStream.Query(reqid, to, from, limit);
-        String url = url(paths, config);
-        List<AttemptEntry> entries = KrossIamConnection.explained(url, () -> {
-            try (Connection nc = Nats.connect(options(paths, config).build())) {
-                return AttemptStream.read(nc, query);
-            } catch (JetStreamApiException e) {
-                throw new KiamMsException(KiamMsException.FAILURE, "cannot read the delivery attempts (stream " + AttemptStream.STREAM
-                        + "): " + e.getMessage() + "; check that 'kiam-ms status' shows JetStream");
-            }
-        });
+        List<AttemptEntry> entries = KrossIamConnection.asKiamMs(paths, config, nc -> AttemptStream.read(nc, query),
+                e -> new KiamMsException(KiamMsException.FAILURE, "cannot read the delivery attempts (stream " + AttemptStream.STREAM
+                        + "): " + e.getMessage() + "; check that 'kiam-ms status' shows JetStream"));
         print(output.out(), entries);
         output.out().flush();
         return 0;
@@ -136,33 +120,5 @@ public final class DeliveriesCommand implements Callable<Integer> {
             throw new KiamMsException(KiamMsException.CONFIG, "--since '" + text + "' must be longer than zero");
         }
         return d;
-    }
-
-    /** kiam-ms's own broker user reads the stream (KrossIAM's may not): on the embedded broker from the credentials file. */
-    private static String url(InstancePaths paths, LoadedConfig config) {
-        Settings.BrokerSettings broker = config.settings().broker();
-        if (broker.embedded()) {
-            return KrossIamConnection.applianceUrl(paths, config, BrokerCredentials.MSS, "kiam-ms's");
-        }
-        if (config.settings().brokers().isEmpty()) {
-            throw new KiamMsException(KiamMsException.CONFIG, "broker.embedded: false needs the NATS servers in brokers: "
-                    + "[nats://user:password@host:4222, ...]");
-        }
-        return config.settings().brokers().get(0);
-    }
-
-    private static Options.Builder options(InstancePaths paths, LoadedConfig config) {
-        Options.Builder options = new Options.Builder().maxReconnects(0).connectionTimeout(Duration.ofSeconds(5))
-                .errorListener(new QuietErrorListener("kiamms.cli"));
-        if (config.settings().broker().embedded()) {
-            options.server(url(paths, config));
-            SSLContext tls = KrossIamConnection.applianceTls(paths, config);
-            if (tls != null) {
-                options.sslContext(tls);
-            }
-        } else {
-            options.servers(config.settings().brokers().toArray(String[]::new));
-        }
-        return options;
     }
 }

@@ -8,9 +8,13 @@ import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.service.BrokerAddress;
 import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.bus.KrossIamClient;
+import dev.kiamms.bus.QuietErrorListener;
 
 import picocli.CommandLine.Option;
 
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.Nats;
 import io.nats.client.Options;
 
 import java.io.IOException;
@@ -78,6 +82,47 @@ public final class KrossIamConnection {
 
     interface Connect<T> {
         T open() throws IOException, InterruptedException;
+    }
+
+    /** What a command does with kiam-ms's own connection; a JetStream error is the caller's to explain. */
+    interface AsKiamMs<T> {
+        T use(Connection connection) throws IOException, InterruptedException, JetStreamApiException;
+    }
+
+    /**
+     * Runs {@code use} on a connection as kiam-ms's own broker user, which may read what kiam-ms
+     * keeps in JetStream (KrossIAM's user may not): from the credentials file with the embedded
+     * broker, else through the configured {@code brokers:} URLs.
+     *
+     * @param onJetStreamError turns a JetStream refusal into the command's one-line error
+     */
+    static <T> T asKiamMs(InstancePaths paths, LoadedConfig config, AsKiamMs<T> use,
+                          java.util.function.Function<JetStreamApiException, KiamMsException> onJetStreamError) {
+        Options.Builder options = new Options.Builder().maxReconnects(0).connectionTimeout(java.time.Duration.ofSeconds(5))
+                .errorListener(new QuietErrorListener("kiamms.cli"));
+        String url;
+        if (config.settings().broker().embedded()) {
+            url = applianceUrl(paths, config, BrokerCredentials.MSS, "kiam-ms's");
+            options.server(url);
+            SSLContext tls = applianceTls(paths, config);
+            if (tls != null) {
+                options.sslContext(tls);
+            }
+        } else {
+            if (config.settings().brokers().isEmpty()) {
+                throw new KiamMsException(KiamMsException.CONFIG, "broker.embedded: false needs the NATS servers in brokers: "
+                        + "[nats://user:password@host:4222, ...]");
+            }
+            url = config.settings().brokers().get(0);
+            options.servers(config.settings().brokers().toArray(String[]::new));
+        }
+        return explained(url, () -> {
+            try (Connection nc = Nats.connect(options.build())) {
+                return use.use(nc);
+            } catch (JetStreamApiException e) {
+                throw onJetStreamError.apply(e);
+            }
+        });
     }
 
     /** Opens a connection to {@code url}; a failure becomes one line that says what to check. */
