@@ -9,12 +9,10 @@ import dev.kiamms.app.broker.ManagedBroker;
 import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.health.HealthServer;
-import dev.kiamms.app.health.HealthSnapshot;
 import dev.kiamms.app.registry.BuiltIns;
 import dev.kiamms.app.registry.Registry;
 import dev.kiamms.app.users.AppUsers;
 import dev.kiamms.app.users.BrokerUsers;
-import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.files.OwnerOnlyFiles;
 import dev.kiamms.metrics.CountingStats;
 
@@ -287,18 +285,10 @@ public final class Appliance {
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 wiring.jetStream().watchStore(connection);
-                HealthSnapshot snapshot = HealthSnapshot.of(healthSource);
-                DurableEvents d = wiring.jetStream().durable();
-                RunStats.of(snapshot.stats(), d == null ? 0 : d.deadLettered(), snapshot.status(), snapshot.problems(),
-                        mtaStates(), wiring.jetStream().sendLimits().counts()).write(paths.statsFile());
+                healthSource.runStats().write(paths.statsFile());
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.FINE, "stats file", e);
             }
         }, 0, 2, TimeUnit.SECONDS);
-    }
-
-    private List<dev.kiamms.mail.delivery.MtaBreaker.State> mtaStates() {
-        Resources r = resources.get();
-        return r == null || r.delivery() == null ? List.of() : r.delivery().mtaStates();
     }
 }

@@ -1,10 +1,12 @@
 package dev.kiamms.app.service;
 
 import dev.kiamms.app.broker.BrokerSupervisor;
+import dev.kiamms.app.health.HealthSnapshot;
 import dev.kiamms.app.health.HealthSource;
 import dev.kiamms.bus.AuditSpool;
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.mail.delivery.Attempt;
+import dev.kiamms.mail.delivery.MtaBreaker;
 import dev.kiamms.metrics.CountingStats;
 import dev.kiamms.metrics.StatsSnapshot;
 
@@ -118,5 +120,13 @@ final class ApplianceHealth implements HealthSource {
             }
         }
         return out;
+    }
+
+    /** The counters and the health now, as 'kiam-ms status' in another process reads them from the run directory. */
+    RunStats runStats() {
+        HealthSnapshot snapshot = HealthSnapshot.of(this);
+        Resources r = wiring.resources();
+        List<MtaBreaker.State> mtas = r == null || r.delivery() == null ? List.of() : r.delivery().mtaStates();
+        return RunStats.of(snapshot.stats(), deadLetters(), snapshot.status(), snapshot.problems(), mtas, sendLimits());
     }
 }
