@@ -54,7 +54,8 @@ public final class DeadLetters {
             envelope = JSON.getNodeFactory().textNode(new String(body, StandardCharsets.UTF_8));
         }
         Letter letter = new Letter(id, subject, reqid, attempts, Instant.now().toString(), reason, mayHaveBeenDelivered, envelope);
-        OwnerOnlyFiles.write(dir.resolve(id + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(letter));
+        // Durable before the broker is told to forget the message: after a power loss the letter is all that is left of it.
+        OwnerOnlyFiles.writeDurably(dir.resolve(id + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(letter));
         return letter;
     }
 
