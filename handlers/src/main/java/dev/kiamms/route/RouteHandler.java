@@ -4,6 +4,7 @@ import dev.kiamms.bus.DeliveryLedger;
 import dev.kiamms.channel.Channel;
 import dev.kiamms.channel.Outgoing;
 import dev.kiamms.channel.SendOutcome;
+import dev.kiamms.limit.SendBudget;
 import dev.kiamms.mail.MailAddresses;
 import dev.kiamms.pipeline.ActionException;
 import dev.kiamms.pipeline.EventHandler;
@@ -19,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -35,7 +37,9 @@ public final class RouteHandler implements EventHandler<JsonNode> {
 
     private final Route route;
     private final List<Channel> channels;
-    private final DeliveryLedger ledger;
+    /** Read per send: the appliance opens its ledger only once JetStream answers, after the handlers are built. */
+    private final Supplier<DeliveryLedger> ledgers;
+    private final SendBudget budget;
     private final ObjectMapper json = new ObjectMapper();
 
     /**
@@ -43,9 +47,18 @@ public final class RouteHandler implements EventHandler<JsonNode> {
      * @param ledger   where each channel's sends are recorded; null: none (a retry then sends through every channel again)
      */
     public RouteHandler(Route route, List<Channel> channels, DeliveryLedger ledger) {
+        this(route, channels, () -> ledger, SendBudget.unlimited());
+    }
+
+    /**
+     * @param ledgers the ledger in force, or null while there is none
+     * @param budget  the per-recipient limits; a recipient over the route's budget is left out with a log line
+     */
+    public RouteHandler(Route route, List<Channel> channels, Supplier<DeliveryLedger> ledgers, SendBudget budget) {
         this.route = route;
         this.channels = List.copyOf(channels);
-        this.ledger = ledger;
+        this.ledgers = ledgers;
+        this.budget = budget;
     }
 
     public Route route() {
@@ -117,6 +130,7 @@ public final class RouteHandler implements EventHandler<JsonNode> {
     /** Sends through one channel unless its record says it was delivered before, and records how it went. */
     private void send(Channel channel, Outgoing o, String part, List<String> finals, List<String> retries) {
         String recordSubject = o.subject() + "#" + part;
+        DeliveryLedger ledger = ledgers.get();
         DeliveryLedger.Claim.Fresh claim = null;
         if (ledger != null) {
             DeliveryLedger.Claim c = ledger.claim(recordSubject, o.reqid());
@@ -144,26 +158,38 @@ public final class RouteHandler implements EventHandler<JsonNode> {
                 return;
             }
         }
-        SendOutcome outcome = channel.send(o);
+        Outgoing sending = o;
+        if (channel.needsRecipients()) {
+            // Asked only for what is really about to go out: a part delivered before costs nothing again.
+            List<String> allowed = o.recipients().stream()
+                    .filter(r -> budget.allowsOrLogs(route.key(), r, o.reqid(), LOG)).toList();
+            if (allowed.isEmpty()) {
+                release(ledger, claim); // dropped, not delivered: the record must not say it went out
+                return;
+            }
+            sending = new Outgoing(o.reqid(), o.key(), o.subject(), o.template(), o.locale(), o.title(), allowed, o.data(), o.payload());
+        }
+        SendOutcome outcome = channel.send(sending);
+        String reqid = o.reqid();
         if (outcome instanceof SendOutcome.Delivered d) {
             if (claim != null) {
                 ledger.delivered(claim, LEDGER_PATIENCE);
             }
-            LOG.info(() -> o.subject() + " reqid=" + o.reqid() + " " + part + " delivered via " + d.endpoint());
+            LOG.info(() -> o.subject() + " reqid=" + reqid + " " + part + " delivered via " + d.endpoint());
         } else if (outcome instanceof SendOutcome.RetryLater r) {
-            release(claim);
-            LOG.warning(() -> o.subject() + " reqid=" + o.reqid() + " " + part + " not delivered, to retry: " + r.reason());
+            release(ledger, claim);
+            LOG.warning(() -> o.subject() + " reqid=" + reqid + " " + part + " not delivered, to retry: " + r.reason());
             retries.add(part + ": " + r.reason());
         } else if (outcome instanceof SendOutcome.Failed f) {
             if (!f.maybeSent()) {
-                release(claim); // nothing went out: a person's replay may send it
+                release(ledger, claim); // nothing went out: a person's replay may send it
             }
-            LOG.warning(() -> o.subject() + " reqid=" + o.reqid() + " " + part + " failed for good: " + f.reason());
+            LOG.warning(() -> o.subject() + " reqid=" + reqid + " " + part + " failed for good: " + f.reason());
             finals.add(part + ": " + f.reason());
         }
     }
 
-    private void release(DeliveryLedger.Claim.Fresh claim) {
+    private static void release(DeliveryLedger ledger, DeliveryLedger.Claim.Fresh claim) {
         if (claim != null) {
             ledger.release(claim, LEDGER_PATIENCE);
         }
