@@ -86,7 +86,12 @@ class RoutesApplianceTest {
 
     /** The routes under test: a notice to the webhook, an audit to mail and SMS. */
     private String config() {
-        return "service:\n  audits:\n    retry:\n      max_attempts: 5\n      first_pause_seconds: 1\n      max_pause_seconds: 1\n"
+        return config("");
+    }
+
+    /** @param limits lines under {@code service.limits:}, or empty */
+    private String config(String limits) {
+        return "service:\n" + (limits.isEmpty() ? "" : "  limits:\n" + limits) + "  audits:\n    retry:\n      max_attempts: 5\n      first_pause_seconds: 1\n      max_pause_seconds: 1\n"
                 + "mail:\n  template_dir: " + TEMPLATES + "\n  mtas:\n    - name: local\n      host: 127.0.0.1\n      port: "
                 + smtp.getSmtp().getPort() + "\n      sender: noreply@example.com\n"
                 + "channels:\n"
@@ -100,7 +105,11 @@ class RoutesApplianceTest {
     }
 
     private void start() throws Exception {
-        instance = new TestInstance(dir, config());
+        start(config());
+    }
+
+    private void start(String yaml) throws Exception {
+        instance = new TestInstance(dir, yaml);
         appliance = instance.appliance();
         appliance.start();
         // A notice is kept only once the stream takes its subject: wait for the route's consumer.
@@ -199,6 +208,52 @@ class RoutesApplianceTest {
         // Its mail went out once; the SMS gateway was never asked.
         assertEquals(1, smtp.getReceivedMessages().length);
         assertEquals(0, gateway.requests().size());
+    }
+
+    @Test
+    void aRouteLimitDropsTheRecipientOverBudgetWithALogLine() throws Exception {
+        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger routeLog = java.util.logging.Logger.getLogger("kiamms.route");
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        routeLog.addHandler(capture);
+        try {
+            routeLimit(logged);
+        } finally {
+            routeLog.removeHandler(capture);
+        }
+    }
+
+    private void routeLimit(List<String> logged) throws Exception {
+        start(config("    accountaddphone:\n      max: 1\n      per_minutes: 10\n"));
+        String first;
+        String second;
+        try (KrossIamClient kiam = KrossIamClient.connect(instance.url(BrokerCredentials.KIAM))) {
+            first = publishConfirmed(kiam.connection(), Subjects.audit("accountaddphone"), addPhone(true));
+            Await.until(Duration.ofSeconds(30), () -> smtp.getReceivedMessages().length == 1 && gateway.accepted().size() == 1,
+                    () -> "the first audit's mail and SMS");
+            second = publishConfirmed(kiam.connection(), Subjects.audit("accountaddphone"), addPhone(true));
+        }
+        settled();
+        assertEquals(1, smtp.getReceivedMessages().length, "the second mail to jane is over the route's budget");
+        assertEquals(1, gateway.requests().size(), "so is the second SMS to her phone");
+        assertEquals(0, new DeadLetters(instance.paths.deadLetterDir()).count(), "a drop is not a failure");
+        System.out.println("first " + first + ", second " + second);
+        logged.stream().filter(l -> l.contains(second)).forEach(System.out::println);
+        assertEquals(2, logged.stream().filter(l -> l.contains("reqid=" + second) && l.contains("accountaddphone: mail dropped")).count(),
+                "a line per dropped recipient (mail and phone), naming the audit's reqid: " + logged);
     }
 
     @Test
