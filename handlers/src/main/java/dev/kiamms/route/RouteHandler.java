@@ -170,21 +170,20 @@ public final class RouteHandler implements EventHandler<JsonNode> {
             sending = new Outgoing(o.reqid(), o.key(), o.subject(), o.template(), o.locale(), o.title(), allowed, o.data(), o.payload());
         }
         SendOutcome outcome = channel.send(sending);
-        String reqid = o.reqid();
         if (outcome instanceof SendOutcome.Delivered d) {
             if (claim != null) {
                 ledger.delivered(claim, LEDGER_PATIENCE);
             }
-            LOG.info(() -> o.subject() + " reqid=" + reqid + " " + part + " delivered via " + d.endpoint());
+            LOG.info(() -> o.subject() + " reqid=" + o.reqid() + " " + part + " delivered via " + d.endpoint());
         } else if (outcome instanceof SendOutcome.RetryLater r) {
             release(ledger, claim);
-            LOG.warning(() -> o.subject() + " reqid=" + reqid + " " + part + " not delivered, to retry: " + r.reason());
+            LOG.warning(() -> o.subject() + " reqid=" + o.reqid() + " " + part + " not delivered, to retry: " + r.reason());
             retries.add(part + ": " + r.reason());
         } else if (outcome instanceof SendOutcome.Failed f) {
             if (!f.maybeSent()) {
                 release(ledger, claim); // nothing went out: a person's replay may send it
             }
-            LOG.warning(() -> o.subject() + " reqid=" + reqid + " " + part + " failed for good: " + f.reason());
+            LOG.warning(() -> o.subject() + " reqid=" + o.reqid() + " " + part + " failed for good: " + f.reason());
             finals.add(part + ": " + f.reason());
         }
     }

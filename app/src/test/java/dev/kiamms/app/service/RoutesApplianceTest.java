@@ -180,6 +180,8 @@ class RoutesApplianceTest {
         System.out.println("deliveries --reqid " + audit + ":\n" + out[0]);
         assertTrue(out[0].contains("sms") && out[0].contains("***67") && out[0].contains("127.0.0.1:" + gateway.port()), out[0]);
         assertFalse(out[0].contains("1701234567"), "no phone number in clear: " + out[0]);
+        String byPhone = kiamMs("deliveries", "--to", "+491701234567");
+        assertTrue(byPhone.contains(audit) && byPhone.contains("sms") && !byPhone.contains("email"), byPhone);
     }
 
     @Test
