@@ -117,7 +117,7 @@ public final class Bench {
         this.mailConcurrencies = ints(opts.getOrDefault("mail-concurrency", "1,16"));
         this.maxSamples = Integer.parseInt(opts.getOrDefault("max-samples", "2000000"));
         this.jfr = opts.containsKey("jfr");
-        this.only = List.of(opts.getOrDefault("only", "test,mail,durability,full,startup").split(","));
+        this.only = List.of(opts.getOrDefault("only", "test,mail,durability,routes,full,startup").split(","));
     }
 
     private boolean selected(String phase) {
@@ -210,6 +210,22 @@ public final class Bench {
             phase("audits without fsync", () -> {
                 try (Installed.Running app = installed.start(config("no-fsync", testDb, "2m"), jfrOpts("no-fsync"), "no-fsync")) {
                     audits(app, "no fsync (sync_interval: 2m, nats-server's default)");
+                }
+            });
+        }
+        if (selected("routes")) {
+            // Routed audits through the webhook and SMS channels into loopback HTTP sinks.
+            phase("routes", () -> {
+                try (RoutesBench routes = new RoutesBench(Integer.parseInt(opts.getOrDefault("routes", "1000")));
+                     Installed.Running app = installed.start(config("routes", testDb, null, routes.yaml()), jfrOpts("routes"), "routes");
+                     Connection kiam = connectKiam(installed.credentials().get("kiam"))) {
+                    routes.run(kiam, report, () -> {
+                        try {
+                            return cpuWindow(app.jvmPid(), app.natsServerPid());
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
                 }
             });
         }
@@ -481,6 +497,11 @@ public final class Bench {
 
     /** @param syncInterval broker.jetstream.sync_interval, or null for kiam-ms's default (always) */
     private Path config(String name, Path db, String syncInterval) throws IOException {
+        return config(name, db, syncInterval, "");
+    }
+
+    /** @param more top-level sections this phase adds (e.g. channels and routes) */
+    private Path config(String name, Path db, String syncInterval, String more) throws IOException {
         StringBuilder y = new StringBuilder();
         y.append("broker:\n  port: ").append(brokerPort).append("\n  monitor_port: ").append(monitorPort).append('\n');
         if (syncInterval != null) {
@@ -489,6 +510,7 @@ public final class Bench {
         y.append("geoip:\n  path: \"").append(db.toAbsolutePath()).append("\"\n");
         y.append("mail:\n  mtas:\n    - name: sink\n      host: 127.0.0.1\n      port: ").append(sink.port())
                 .append("\n      ssl: false\n      sender: noreply@example.com\n");
+        y.append(more);
         if (opts.containsKey("extra-yaml")) {
             // Experiments: more top-level keys (not broker, geoip or mail), e.g. service.dedup.
             y.append(Files.readString(Path.of(opts.get("extra-yaml"))));
