@@ -24,10 +24,10 @@ import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * Sends one route's events through each of its channels. With a {@link DeliveryLedger}, every
- * channel's send (and, for a channel that sends per recipient, every recipient's) is recorded
- * apart, so that after a failure of one channel the retry does not send again what the others
- * delivered. A failure that a retry may mend makes the event retried; a missing recipient, a 4xx
+ * Sends one route's events through each of its channels. With a {@link DeliveryLedger} and more
+ * than one part to send, every channel's send (and, for a channel that sends per recipient, every
+ * recipient's) is recorded apart, so that after a failure of one channel the retry does not send
+ * again what the others delivered. A failure that a retry may mend makes the event retried; a missing recipient, a 4xx
  * or a send that may have gone out makes it final (a dead letter naming the reason).
  */
 public final class RouteHandler implements EventHandler<JsonNode> {
@@ -98,8 +98,19 @@ public final class RouteHandler implements EventHandler<JsonNode> {
         String locale = payload.path("locale").isTextual() ? payload.get("locale").asText() : null;
         List<String> finals = new ArrayList<>();
         List<String> retries = new ArrayList<>();
+        List<List<String>> recipientsByChannel = new ArrayList<>();
+        int parts = 0;
         for (Channel channel : channels) {
             List<String> to = recipients(payload, route.recipientFields(channel.name()));
+            recipientsByChannel.add(to);
+            parts += channel.needsRecipients() && to.isEmpty() ? 0 : channel.sendsPerRecipient() ? to.size() : 1;
+        }
+        // With one part only, the event's own record (the durable consumer's) already says whether it
+        // went out: a record of the part would add two writes per event and guard nothing more.
+        boolean partRecords = parts > 1;
+        for (int c = 0; c < channels.size(); c++) {
+            Channel channel = channels.get(c);
+            List<String> to = recipientsByChannel.get(c);
             if (channel.needsRecipients() && to.isEmpty()) {
                 String why = channel.name() + ": the payload has no recipient in field(s) " + route.recipientFields(channel.name());
                 LOG.warning(() -> context.subject() + " reqid=" + reqid + " route " + route.key() + " " + why);
@@ -111,10 +122,10 @@ public final class RouteHandler implements EventHandler<JsonNode> {
                 for (int i = 0; i < to.size(); i++) {
                     Outgoing one = new Outgoing(reqid, route.key(), context.subject(), route.template(), locale, title,
                             List.of(to.get(i)), data, sent);
-                    send(channel, one, channel.name() + "#" + i, finals, retries);
+                    send(channel, one, channel.name() + "#" + i, partRecords, finals, retries);
                 }
             } else {
-                send(channel, base, channel.name(), finals, retries);
+                send(channel, base, channel.name(), partRecords, finals, retries);
             }
         }
         if (!finals.isEmpty()) {
@@ -127,10 +138,14 @@ public final class RouteHandler implements EventHandler<JsonNode> {
         }
     }
 
-    /** Sends through one channel unless its record says it was delivered before, and records how it went. */
-    private void send(Channel channel, Outgoing o, String part, List<String> finals, List<String> retries) {
+    /**
+     * Sends through one channel unless its record says it was delivered before, and records how it went.
+     *
+     * @param recorded whether this part keeps a delivery record of its own
+     */
+    private void send(Channel channel, Outgoing o, String part, boolean recorded, List<String> finals, List<String> retries) {
         String recordSubject = o.subject() + "#" + part;
-        DeliveryLedger ledger = ledgers.get();
+        DeliveryLedger ledger = recorded ? ledgers.get() : null;
         DeliveryLedger.Claim.Fresh claim = null;
         if (ledger != null) {
             DeliveryLedger.Claim c = ledger.claim(recordSubject, o.reqid());
