@@ -259,6 +259,27 @@ class RoutesApplianceTest {
     }
 
     @Test
+    void aReloadSaysRouteChangesTakeARestartAndRefusesAMissingTemplate() throws Exception {
+        start();
+        Path file = instance.paths.configFile();
+        String started = Files.readString(file);
+        Files.writeString(file, started + "  passwordchanged:\n    kind: notice\n    channels: [webhook]\n");
+        Appliance.ReloadResult added = appliance.reload();
+        System.out.println("reload with a new route: " + added.message());
+        assertTrue(added.applied(), added.message());
+        assertTrue(added.message().contains("changes to routes, channels or service.limits take effect at the next start"),
+                added.message());
+
+        Files.writeString(file, started.replace("template: account-add-email", "template: account-add-phone"));
+        Appliance.ReloadResult refused = appliance.reload();
+        System.out.println("reload with a missing template: " + refused.message());
+        assertFalse(refused.applied(), refused.message());
+        assertTrue(refused.message().contains(file + ":") && refused.message().contains(
+                "routes.accountaddphone.template: names template 'account-add-phone', which is not in the template folder"),
+                refused.message());
+    }
+
+    @Test
     void configCheckAndStartNameABadRouteAtItsLine() throws Exception {
         Path config = dir.resolve("kiam-ms.yaml");
         Files.writeString(config, "mail:\n  template_dir: " + TEMPLATES + "\n"
