@@ -151,10 +151,22 @@ public final class DurableEvents implements AutoCloseable {
 
     /** Creates the stream, or brings an existing one's limits up to date. */
     public static StreamInfo ensureStream(Connection connection, StreamLimits limits) throws IOException, JetStreamApiException {
+        return ensureStream(connection, limits, List.of());
+    }
+
+    /**
+     * As {@link #ensureStream(Connection, StreamLimits)}, the stream also keeping {@code notices}
+     * (routed notice subjects): an existing stream's subjects are set to exactly these, so a
+     * notice whose route was removed is no longer kept.
+     */
+    public static StreamInfo ensureStream(Connection connection, StreamLimits limits, List<String> notices)
+            throws IOException, JetStreamApiException {
         JetStreamManagement jsm = connection.jetStreamManagement(QUICK);
+        List<String> subjects = new ArrayList<>(List.of(Subjects.AUDIT_PREFIX + ">", Subjects.LOG));
+        notices.stream().filter(n -> !subjects.contains(n)).forEach(subjects::add);
         StreamConfiguration config = StreamConfiguration.builder()
                 .name(STREAM)
-                .subjects(Subjects.AUDIT_PREFIX + ">", Subjects.LOG)
+                .subjects(subjects)
                 .storageType(StorageType.File)
                 .maxAge(limits.maxAge())
                 .maxBytes(limits.maxBytes())

@@ -54,7 +54,7 @@ public final class EmailChannel implements Channel {
                 to.subList(1, to.size()), o.data());
         try {
             MailAddresses.requireHeaderSafe("subject", o.title());
-            DeliveryReport report = delivery.get().deliver(o.reqid(), composer.get().compose(draft));
+            DeliveryReport report = delivery.get().deliver(o.reqid(), o.key(), composer.get().compose(draft), null);
             return new SendOutcome.Delivered(report.mta() + " (" + report.where() + ")");
         } catch (DeliveryException e) {
             // After an ambiguous failure the mail may have arrived: sending it again could duplicate it.

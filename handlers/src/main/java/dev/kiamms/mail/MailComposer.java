@@ -42,6 +42,11 @@ public final class MailComposer {
                         List<InternetAddress> cc, Map<String, Object> data) {
     }
 
+    /** The templates in force now: an SMS route renders its text from them. */
+    public MailTemplates templates() {
+        return templates.get();
+    }
+
     public String fullSubject(String subject) {
         return subjectPrefix.isEmpty() ? subject : subjectPrefix + " " + subject;
     }

@@ -4,6 +4,7 @@ import dev.kiamms.bus.DeliveryLedger;
 import dev.kiamms.channel.Channel;
 import dev.kiamms.channel.Outgoing;
 import dev.kiamms.channel.SendOutcome;
+import dev.kiamms.limit.SendBudget;
 import dev.kiamms.mail.MailAddresses;
 import dev.kiamms.pipeline.ActionException;
 import dev.kiamms.pipeline.EventHandler;
@@ -19,13 +20,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * Sends one route's events through each of its channels. With a {@link DeliveryLedger}, every
- * channel's send (and, for a channel that sends per recipient, every recipient's) is recorded
- * apart, so that after a failure of one channel the retry does not send again what the others
- * delivered. A failure that a retry may mend makes the event retried; a missing recipient, a 4xx
+ * Sends one route's events through each of its channels. With a {@link DeliveryLedger} and more
+ * than one part to send, every channel's send (and, for a channel that sends per recipient, every
+ * recipient's) is recorded apart, so that after a failure of one channel the retry does not send
+ * again what the others delivered. A failure that a retry may mend makes the event retried; a missing recipient, a 4xx
  * or a send that may have gone out makes it final (a dead letter naming the reason).
  */
 public final class RouteHandler implements EventHandler<JsonNode> {
@@ -35,7 +37,9 @@ public final class RouteHandler implements EventHandler<JsonNode> {
 
     private final Route route;
     private final List<Channel> channels;
-    private final DeliveryLedger ledger;
+    /** Read per send: the appliance opens its ledger only once JetStream answers, after the handlers are built. */
+    private final Supplier<DeliveryLedger> ledgers;
+    private final SendBudget budget;
     private final ObjectMapper json = new ObjectMapper();
 
     /**
@@ -43,9 +47,18 @@ public final class RouteHandler implements EventHandler<JsonNode> {
      * @param ledger   where each channel's sends are recorded; null: none (a retry then sends through every channel again)
      */
     public RouteHandler(Route route, List<Channel> channels, DeliveryLedger ledger) {
+        this(route, channels, () -> ledger, SendBudget.unlimited());
+    }
+
+    /**
+     * @param ledgers the ledger in force, or null while there is none
+     * @param budget  the per-recipient limits; a recipient over the route's budget is left out with a log line
+     */
+    public RouteHandler(Route route, List<Channel> channels, Supplier<DeliveryLedger> ledgers, SendBudget budget) {
         this.route = route;
         this.channels = List.copyOf(channels);
-        this.ledger = ledger;
+        this.ledgers = ledgers;
+        this.budget = budget;
     }
 
     public Route route() {
@@ -85,8 +98,19 @@ public final class RouteHandler implements EventHandler<JsonNode> {
         String locale = payload.path("locale").isTextual() ? payload.get("locale").asText() : null;
         List<String> finals = new ArrayList<>();
         List<String> retries = new ArrayList<>();
+        List<List<String>> recipientsByChannel = new ArrayList<>();
+        int parts = 0;
         for (Channel channel : channels) {
             List<String> to = recipients(payload, route.recipientFields(channel.name()));
+            recipientsByChannel.add(to);
+            parts += channel.needsRecipients() && to.isEmpty() ? 0 : channel.sendsPerRecipient() ? to.size() : 1;
+        }
+        // With one part only, the event's own record (the durable consumer's) already says whether it
+        // went out: a record of the part would add two writes per event and guard nothing more.
+        boolean partRecords = parts > 1;
+        for (int c = 0; c < channels.size(); c++) {
+            Channel channel = channels.get(c);
+            List<String> to = recipientsByChannel.get(c);
             if (channel.needsRecipients() && to.isEmpty()) {
                 String why = channel.name() + ": the payload has no recipient in field(s) " + route.recipientFields(channel.name());
                 LOG.warning(() -> context.subject() + " reqid=" + reqid + " route " + route.key() + " " + why);
@@ -98,10 +122,10 @@ public final class RouteHandler implements EventHandler<JsonNode> {
                 for (int i = 0; i < to.size(); i++) {
                     Outgoing one = new Outgoing(reqid, route.key(), context.subject(), route.template(), locale, title,
                             List.of(to.get(i)), data, sent);
-                    send(channel, one, channel.name() + "#" + i, finals, retries);
+                    send(channel, one, channel.name() + "#" + i, partRecords, finals, retries);
                 }
             } else {
-                send(channel, base, channel.name(), finals, retries);
+                send(channel, base, channel.name(), partRecords, finals, retries);
             }
         }
         if (!finals.isEmpty()) {
@@ -114,9 +138,14 @@ public final class RouteHandler implements EventHandler<JsonNode> {
         }
     }
 
-    /** Sends through one channel unless its record says it was delivered before, and records how it went. */
-    private void send(Channel channel, Outgoing o, String part, List<String> finals, List<String> retries) {
+    /**
+     * Sends through one channel unless its record says it was delivered before, and records how it went.
+     *
+     * @param recorded whether this part keeps a delivery record of its own
+     */
+    private void send(Channel channel, Outgoing o, String part, boolean recorded, List<String> finals, List<String> retries) {
         String recordSubject = o.subject() + "#" + part;
+        DeliveryLedger ledger = recorded ? ledgers.get() : null;
         DeliveryLedger.Claim.Fresh claim = null;
         if (ledger != null) {
             DeliveryLedger.Claim c = ledger.claim(recordSubject, o.reqid());
@@ -144,26 +173,37 @@ public final class RouteHandler implements EventHandler<JsonNode> {
                 return;
             }
         }
-        SendOutcome outcome = channel.send(o);
+        Outgoing sending = o;
+        if (channel.needsRecipients()) {
+            // Asked only for what is really about to go out: a part delivered before costs nothing again.
+            List<String> allowed = o.recipients().stream()
+                    .filter(r -> budget.allowsOrLogs(route.key(), r, o.reqid(), LOG)).toList();
+            if (allowed.isEmpty()) {
+                release(ledger, claim); // dropped, not delivered: the record must not say it went out
+                return;
+            }
+            sending = new Outgoing(o.reqid(), o.key(), o.subject(), o.template(), o.locale(), o.title(), allowed, o.data(), o.payload());
+        }
+        SendOutcome outcome = channel.send(sending);
         if (outcome instanceof SendOutcome.Delivered d) {
             if (claim != null) {
                 ledger.delivered(claim, LEDGER_PATIENCE);
             }
             LOG.info(() -> o.subject() + " reqid=" + o.reqid() + " " + part + " delivered via " + d.endpoint());
         } else if (outcome instanceof SendOutcome.RetryLater r) {
-            release(claim);
+            release(ledger, claim);
             LOG.warning(() -> o.subject() + " reqid=" + o.reqid() + " " + part + " not delivered, to retry: " + r.reason());
             retries.add(part + ": " + r.reason());
         } else if (outcome instanceof SendOutcome.Failed f) {
             if (!f.maybeSent()) {
-                release(claim); // nothing went out: a person's replay may send it
+                release(ledger, claim); // nothing went out: a person's replay may send it
             }
             LOG.warning(() -> o.subject() + " reqid=" + o.reqid() + " " + part + " failed for good: " + f.reason());
             finals.add(part + ": " + f.reason());
         }
     }
 
-    private void release(DeliveryLedger.Claim.Fresh claim) {
+    private static void release(DeliveryLedger ledger, DeliveryLedger.Claim.Fresh claim) {
         if (claim != null) {
             ledger.release(claim, LEDGER_PATIENCE);
         }

@@ -125,7 +125,7 @@ public final class Bench {
         this.goCeiling = opts.containsKey("go-ceiling") ? Path.of(opts.get("go-ceiling")) : null;
         this.maxSamples = Integer.parseInt(opts.getOrDefault("max-samples", "2000000"));
         this.jfr = opts.containsKey("jfr");
-        this.only = List.of(opts.getOrDefault("only", "test,mail,outbox,durability,full,startup").split(","));
+        this.only = List.of(opts.getOrDefault("only", "test,mail,outbox,durability,routes,full,startup").split(","));
     }
 
     private boolean selected(String phase) {
@@ -223,7 +223,7 @@ public final class Bench {
         if (selected("outbox")) {
             // No MTA configured: every mail is a file in <data>/outbox, forced to disk before the reply.
             phase("mail into the outbox", () -> {
-                try (Installed.Running app = installed.start(config("outbox", testDb, null, false), jfrOpts("outbox"), "outbox")) {
+                try (Installed.Running app = installed.start(config("outbox", testDb, null, false, ""), jfrOpts("outbox"), "outbox")) {
                     mail(app, installed.home.resolve("data/outbox"));
                 }
             });
@@ -233,6 +233,22 @@ public final class Bench {
             phase("audits without fsync", () -> {
                 try (Installed.Running app = installed.start(config("no-fsync", testDb, "2m"), jfrOpts("no-fsync"), "no-fsync")) {
                     audits(app, "no fsync (sync_interval: 2m, nats-server's default)");
+                }
+            });
+        }
+        if (selected("routes")) {
+            // Routed audits through the webhook and SMS channels into loopback HTTP sinks.
+            phase("routes", () -> {
+                try (RoutesBench routes = new RoutesBench(Integer.parseInt(opts.getOrDefault("routes", "1000")));
+                     Installed.Running app = installed.start(config("routes", testDb, null, true, routes.yaml()), jfrOpts("routes"), "routes");
+                     Connection kiam = connectKiam(installed.credentials().get("kiam"))) {
+                    routes.run(kiam, report, () -> {
+                        try {
+                            return cpuWindow(app.jvmPid(), app.natsServerPid());
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
                 }
             });
         }
@@ -575,14 +591,15 @@ public final class Bench {
     }
 
     private Path config(String name, Path db, String syncInterval) throws IOException {
-        return config(name, db, syncInterval, true);
+        return config(name, db, syncInterval, true, "");
     }
 
     /**
      * @param syncInterval broker.jetstream.sync_interval, or null for kiam-ms's default (always)
      * @param toSink       mail the SMTP sink; false: no MTA, so mail goes to the outbox directory
+     * @param more         top-level sections this phase adds (e.g. channels and routes)
      */
-    private Path config(String name, Path db, String syncInterval, boolean toSink) throws IOException {
+    private Path config(String name, Path db, String syncInterval, boolean toSink, String more) throws IOException {
         StringBuilder y = new StringBuilder();
         y.append("broker:\n  port: ").append(brokerPort).append("\n  monitor_port: ").append(monitorPort).append('\n');
         if (syncInterval != null) {
@@ -595,6 +612,7 @@ public final class Bench {
             y.append("mail:\n  mtas:\n    - name: sink\n      host: 127.0.0.1\n      port: ").append(sink.port())
                     .append("\n      ssl: false\n      sender: noreply@example.com\n");
         }
+        y.append(more);
         if (opts.containsKey("extra-yaml")) {
             // Experiments: more top-level keys (not broker, geoip or mail), e.g. service.dedup.
             y.append(Files.readString(Path.of(opts.get("extra-yaml"))));

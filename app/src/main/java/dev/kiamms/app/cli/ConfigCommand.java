@@ -107,10 +107,12 @@ public final class ConfigCommand {
                 }
             }
             Registry registry = BuiltIns.registry();
-            problems.addAll(Registries.problems(registry, config));
+            java.util.Set<String> templateNames = null; // null: not loaded, so routes' templates are not checked
             if (registry.needsMail(s)) {
                 try {
-                    PreviewCommand.problems(MailSetup.templates(paths, config)).forEach(problems::add);
+                    dev.kiamms.mail.template.MailTemplates templates = MailSetup.templates(paths, config);
+                    templateNames = templates.names();
+                    PreviewCommand.problems(templates).forEach(problems::add);
                 } catch (KiamMsException e) {
                     problems.add(at(file, text, "mail.template_dir") + e.getMessage());
                 }
@@ -120,6 +122,7 @@ public final class ConfigCommand {
                     problems.add(at(file, text, "mail.mtas") + e.getMessage());
                 }
             }
+            problems.addAll(Registries.problems(registry, config, templateNames));
             if (s.broker().embedded()) {
                 try {
                     new AppUsers(paths.appUsersFile()).list();

@@ -2,9 +2,11 @@ package dev.kiamms.app.config;
 
 import dev.kiamms.channel.Channel;
 import dev.kiamms.channel.EmailChannel;
+import dev.kiamms.channel.RecordedChannel;
 import dev.kiamms.channel.SmsChannel;
 import dev.kiamms.channel.WebhookChannel;
 import dev.kiamms.mail.MailComposer;
+import dev.kiamms.mail.delivery.AttemptLog;
 import dev.kiamms.mail.delivery.MailDelivery;
 import dev.kiamms.mail.template.MailTemplates;
 
@@ -50,6 +52,30 @@ public record ChannelSettings(WebhookSettings webhook, SmsSettings sms) {
             out.add(new SmsChannel(sms.config(), templates));
         }
         return out;
+    }
+
+    /**
+     * As {@link #open(Supplier, Supplier, Supplier)}, the webhook's and the gateway's every send
+     * kept in {@code attempts} (the mail delivery keeps its own).
+     */
+    public List<Channel> open(Supplier<MailComposer> composer, Supplier<MailDelivery> delivery, Supplier<MailTemplates> templates,
+                              AttemptLog attempts) {
+        List<Channel> out = new ArrayList<>(List.of(new EmailChannel(composer, delivery)));
+        if (webhook != null) {
+            WebhookChannel.Config c = webhook.config();
+            out.add(new RecordedChannel(new WebhookChannel(c, Clock.systemUTC()), hostAndPort(c.url()), attempts, Clock.systemUTC()));
+        }
+        if (sms != null) {
+            SmsChannel.Config c = sms.config();
+            out.add(new RecordedChannel(new SmsChannel(c, templates), hostAndPort(c.url()), attempts, Clock.systemUTC()));
+        }
+        return out;
+    }
+
+    /** What the attempt log shows of a URL: its host and port, never a path or query (they may hold a token). */
+    private static String hostAndPort(URI url) {
+        int port = url.getPort() >= 0 ? url.getPort() : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
+        return url.getHost() + ":" + port;
     }
 
     /** POST every routed event, signed with {@code secret} (HMAC-SHA256). */

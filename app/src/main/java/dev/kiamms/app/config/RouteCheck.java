@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What the routes say that the rest of the configuration cannot honour: a channel that is not
@@ -13,6 +14,14 @@ import java.util.Set;
  * fields of its recipients. For {@code config check} and {@code start}, which refuse with these lines.
  */
 public final class RouteCheck {
+
+    /** One problem: the dotted key at fault ({@code routes.userlogin.channels}) and what is wrong there. */
+    public record Finding(String key, String what) {
+        /** {@code key: what}, for a reader without the file. */
+        public String describe() {
+            return key + ": " + what;
+        }
+    }
 
     private final RouteSettings routes;
     private final ChannelSettings channels;
@@ -27,35 +36,47 @@ public final class RouteCheck {
      * @return one line per problem, each naming the route and what to do; empty when all is well
      */
     public List<String> problems(Set<String> templateNames) {
-        List<String> out = new ArrayList<>();
+        return findings(templateNames).stream().map(Finding::describe).toList();
+    }
+
+    /**
+     * @param templateNames the names in the loaded template folder; null when it could not be
+     *                      loaded (that is reported on its own), so templates are not checked
+     */
+    public List<Finding> findings(Set<String> templateNames) {
+        List<Finding> out = new ArrayList<>();
         List<String> known = channels.names();
         for (Route route : routes.routes()) {
             String where = "routes." + route.key();
             boolean usesTemplate = false;
             for (String channel : route.channels()) {
                 if (!known.contains(channel)) {
-                    out.add(where + " names channel '" + channel + "', which is not configured (configured: "
-                            + String.join(", ", known) + "); add it under channels: or remove it from the route");
+                    out.add(new Finding(where + ".channels", "names channel '" + channel + "', which is not configured (configured: "
+                            + String.join(", ", known) + "); add it under channels: or remove it from the route"));
                     continue;
                 }
                 if (!channel.equals("webhook")) {
                     usesTemplate = true;
                     if (route.recipientFields(channel).isEmpty()) {
-                        out.add(where + " sends by " + channel + " but does not say where the recipients are;"
-                                + " add recipients: {" + channel + ": [payload field]}");
+                        out.add(new Finding(where, "sends by " + channel + " but does not say where the recipients are;"
+                                + " add recipients: {" + channel + ": [payload field]}"));
                     }
                 }
             }
             for (String named : route.recipients().keySet()) {
                 if (!route.channels().contains(named)) {
-                    out.add(where + ".recipients names channel '" + named + "', which the route does not use");
+                    out.add(new Finding(where + ".recipients", "names channel '" + named + "', which the route does not use"));
                 }
             }
-            if (usesTemplate && route.template().isEmpty()) {
-                out.add(where + " has no template; name one of " + new java.util.TreeSet<>(templateNames));
-            } else if (usesTemplate && !templateNames.contains(route.template().toLowerCase(Locale.ROOT))) {
-                out.add(where + " names template '" + route.template() + "', which is not in the template folder (it has "
-                        + new java.util.TreeSet<>(templateNames) + "); add " + route.template() + ".html and .txt there or fix the name");
+            if (templateNames == null || !usesTemplate) {
+                continue;
+            }
+            if (route.template().isEmpty()) {
+                out.add(new Finding(where, "has no template; add template: with one of " + new TreeSet<>(templateNames)));
+            } else if (!templateNames.contains(route.template().toLowerCase(Locale.ROOT))) {
+                out.add(new Finding(where + ".template", "names template '" + route.template()
+                        + "', which is not in the template folder (it has " + new TreeSet<>(templateNames) + "); add "
+                        + route.template() + ".html and .txt there or fix the name"));
             }
         }
         return out;

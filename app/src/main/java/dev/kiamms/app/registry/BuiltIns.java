@@ -6,10 +6,10 @@ import dev.kiamms.app.cli.SendTestVerifyEmail;
 import dev.kiamms.app.config.Settings;
 import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.iplocation.IpLocationHandler;
-import dev.kiamms.mail.AccountAddEmailHandler;
 import dev.kiamms.mail.SendVerifyEmailHandler;
 import dev.kiamms.pipeline.MicroClock;
 import dev.kiamms.protocol.Subjects;
+import dev.kiamms.route.Routes;
 import dev.kiamms.sink.LogRecorder;
 import dev.kiamms.sink.NoticeRecorder;
 
@@ -32,10 +32,8 @@ public final class BuiltIns {
                                 SendVerifyEmailHandler.BUDGET, c.sendBudget()),
                         ActionRegistration::noOptions, SendTestVerifyEmail.class)),
                 List.of(
-                        new EventRegistration(Subjects.audit("accountaddemail"), EventKind.AUDIT, null,
-                                s -> s.service().audits().subscribe(), true,
-                                c -> new AccountAddEmailHandler(() -> c.resources().composer(), () -> c.resources().delivery()),
-                                SendTestAuditAddEmail.class),
+                        // The mail kiam-ms always sent, now the default route; the settings' routes replace it or add to it.
+                        RouteRegistrations.of(Routes.defaultAccountAddEmail(), SendTestAuditAddEmail.class),
                         new EventRegistration(NoticeRecorder.ALL, EventKind.PLAIN, null,
                                 s -> s.service().events().subscribe(), false,
                                 c -> new NoticeRecorder(NoticeRecorder.ALL, c.sink("notices"), MicroClock.system()), null),

@@ -6,6 +6,8 @@ public enum EventKind {
     AUDIT,
     /** Kept in the stream and read by its own durable consumer, at least once (a log record written twice does no harm). */
     DURABLE,
+    /** Kept in the stream and read by its own durable consumer, each reqid handled once (a routed notice). */
+    DURABLE_ONCE,
     /** A plain queue subscription: handled as it arrives, lost while kiam-ms is down (notices). */
     PLAIN
 }

@@ -18,4 +18,10 @@ public interface HandlerContext {
 
     /** The per-recipient send limits, shared by every instance on the broker. */
     SendBudget sendBudget();
+
+    /** The channels routes send through, configured at start; each reads the resources in force per send. */
+    java.util.List<dev.kiamms.channel.Channel> channels();
+
+    /** The delivery records JetStream keeps, or null while JetStream is not attached (or absent). */
+    dev.kiamms.bus.DeliveryLedger ledger();
 }

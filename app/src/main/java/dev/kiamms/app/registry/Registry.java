@@ -64,8 +64,19 @@ public record Registry(List<ActionRegistration> actions, List<EventRegistration>
         return actions.stream().filter(a -> !s.service().action(a.key()).subscribe()).toList();
     }
 
+    /**
+     * The event kinds for these settings: one per route (see {@link RouteRegistrations}), then the
+     * registered ones whose subject no route takes (a route for accountaddemail replaces the built-in).
+     */
+    public List<EventRegistration> events(Settings s) {
+        List<EventRegistration> out = new ArrayList<>(RouteRegistrations.from(s));
+        java.util.Set<String> routed = new java.util.HashSet<>(out.stream().map(EventRegistration::subject).toList());
+        events.stream().filter(e -> !routed.contains(e.subject())).forEach(out::add);
+        return out;
+    }
+
     public List<EventRegistration> enabledEvents(Settings s) {
-        return events.stream().filter(e -> e.enabled().test(s)).toList();
+        return events(s).stream().filter(e -> e.enabled().test(s)).toList();
     }
 
     /** Whether a switched-on handler sends mail, so templates and MTAs are needed. */

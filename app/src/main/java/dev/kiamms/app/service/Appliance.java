@@ -135,6 +135,7 @@ public final class Appliance {
                             + "; stop it first or use another --data directory"));
             ManagedBroker.stopStale(paths.natsPidFile());
             resources.set(Resources.load(paths, config, registry.needsMail(settings), wiring.jetStream().attemptLog(), stats));
+            Registries.requireValid(registry, config, resources.get().templateNames()); // routes naming a missing template
             Path logDir = OwnerOnlyFiles.directory(paths.logDir(config));
             BrokerCredentials credentials = null;
             if (b.embedded()) {

@@ -108,7 +108,10 @@ final class JetStreamAttach {
         DurableEvents.StreamLimits limits = new DurableEvents.StreamLimits(keep, js.maxBytesMb() * 1024L * 1024L,
                 settings.broker().replicas());
         try {
-            patiently("the audit stream", patience, () -> DurableEvents.ensureStream(connection, limits));
+            // Routed notices are kept like audits; their subjects join the stream's.
+            List<String> notices = consumers.stream().map(Consumer::filterSubject)
+                    .filter(f -> f.startsWith(dev.kiamms.protocol.Subjects.NOTICE_PREFIX)).toList();
+            patiently("the audit stream", patience, () -> DurableEvents.ensureStream(connection, limits, notices));
         } catch (JetStreamApiException e) {
             if (e.getErrorCode() == 503 && !settings.broker().embedded() && e.getApiErrorCode() == 10076) {
                 return false; // "JetStream not enabled for account"

@@ -3,13 +3,17 @@ package dev.kiamms.app.service;
 import dev.kiamms.app.KiamMsException;
 import dev.kiamms.app.config.ConfigProblem;
 import dev.kiamms.app.config.LoadedConfig;
+import dev.kiamms.app.config.RouteCheck;
+import dev.kiamms.app.config.Settings;
 import dev.kiamms.app.config.YamlTree;
 import dev.kiamms.app.registry.Registry;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** The registry's checks of a loaded configuration, as one-line problems naming the file and line. */
 public final class Registries {
@@ -19,6 +23,16 @@ public final class Registries {
 
     /** Each problem as {@code FILE:LINE: key: message}, as the config reader says its own; no line when the key is not written. */
     public static List<String> problems(Registry registry, LoadedConfig config) {
+        return problems(registry, config, null);
+    }
+
+    /**
+     * As {@link #problems(Registry, LoadedConfig)}, and what the routes ask that the configuration
+     * cannot give (see {@link RouteCheck}).
+     *
+     * @param templateNames the loaded template folder's names; null: templates not checked (not loaded)
+     */
+    public static List<String> problems(Registry registry, LoadedConfig config, Set<String> templateNames) {
         Path file = config.source();
         String text = "";
         try {
@@ -27,15 +41,36 @@ public final class Registries {
             // the file was read a moment ago; without it the problems go without lines
         }
         String content = text;
-        return registry.problems(config.settings()).stream().map(p -> {
+        Path shown = file == null ? Path.of("configuration") : file;
+        List<String> out = new ArrayList<>(registry.problems(config.settings()).stream().map(p -> {
             int line = YamlTree.lineOf(content, p.key());
-            return new ConfigProblem(file == null ? Path.of("configuration") : file, line, p.key(), p.message()).describe();
-        }).toList();
+            return new ConfigProblem(shown, line, p.key(), p.message()).describe();
+        }).toList());
+        Settings s = config.settings();
+        for (RouteCheck.Finding f : new RouteCheck(s.routes(), s.channels()).findings(templateNames)) {
+            out.add(new ConfigProblem(shown, lineOfOrParent(content, f.key()), f.key(), f.what()).describe());
+        }
+        return out;
+    }
+
+    /** The key's line, or its nearest written parent's (a missing {@code template:} is reported at its route). */
+    private static int lineOfOrParent(String yaml, String key) {
+        for (String k = key; ; k = k.substring(0, k.lastIndexOf('.'))) {
+            int line = YamlTree.lineOf(yaml, k);
+            if (line > 0 || !k.contains(".")) {
+                return line;
+            }
+        }
     }
 
     /** @throws KiamMsException (configuration) listing every problem, one per line, as the config reader does */
     static void requireValid(Registry registry, LoadedConfig config) {
-        List<String> problems = problems(registry, config);
+        requireValid(registry, config, null);
+    }
+
+    /** As {@link #requireValid(Registry, LoadedConfig)}, the routes' templates checked against {@code templateNames} (null: not). */
+    static void requireValid(Registry registry, LoadedConfig config, Set<String> templateNames) {
+        List<String> problems = problems(registry, config, templateNames);
         if (!problems.isEmpty()) {
             throw new KiamMsException(KiamMsException.CONFIG, String.join("\n", problems));
         }

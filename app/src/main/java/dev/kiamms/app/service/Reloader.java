@@ -50,6 +50,12 @@ final class Reloader {
             Registries.requireValid(registry, next);
             loaded = Resources.load(paths, next, registry.needsMail(next.settings()), wiring.jetStream().attemptLog(),
                     wiring.stats());
+            try {
+                Registries.requireValid(registry, next, loaded.templateNames());
+            } catch (KiamMsException e) {
+                loaded.close();
+                throw e;
+            }
         } catch (KiamMsException | IOException e) {
             LOG.severe("reload refused, the running configuration stays: " + e.getMessage());
             return new Appliance.ReloadResult(false, "refused: " + e.getMessage());
@@ -67,6 +73,12 @@ final class Reloader {
                 || !s.service().logs().equals(started.service().logs()) || !s.service().dedup().equals(started.service().dedup())
                 || !s.service().queueGroup().equals(started.service().queueGroup()) || !s.log().equals(started.log())) {
             needRestart.add("service audits/events/logs/dedup/queue_group or log");
+        }
+        // Route handlers and channels are built once at start (their subjects are the stream's and the
+        // consumers'); templates and MTAs they use do follow a reload.
+        if (!s.routes().equals(started.routes()) || !s.channels().equals(started.channels())
+                || !s.service().limits().equals(started.service().limits())) {
+            needRestart.add("routes, channels or service.limits");
         }
         String message = "reloaded " + next.describeSource() + "; answering " + String.join(", ", subjects)
                 + (needRestart.isEmpty() ? "" : "; changes to " + String.join(", ", needRestart) + " take effect at the next start");

@@ -71,6 +71,11 @@ public record Resources(LoadedConfig config, GeoIpDatabase geoip, MailComposer c
         }
     }
 
+    /** The loaded template folder's names; null when no mail handler is on (templates not loaded). */
+    java.util.Set<String> templateNames() {
+        return composer == null ? null : composer.templates().names();
+    }
+
     void close() {
         if (delivery != null) {
             delivery.close();

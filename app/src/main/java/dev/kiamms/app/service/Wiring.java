@@ -61,6 +61,8 @@ final class Wiring implements HandlerContext {
     private final JetStreamAttach jetStream;
     private final Map<String, ActionHandler<?>> actionHandlers = new LinkedHashMap<>();
     private final List<JsonLinesFile> sinks = new ArrayList<>();
+    /** The routes' channels, opened at the first route handler built. */
+    private List<dev.kiamms.channel.Channel> channels;
     private Connection connection;
     private volatile MessageBus bus;
     private volatile AuditSpool spool;
@@ -90,6 +92,23 @@ final class Wiring implements HandlerContext {
     @Override
     public dev.kiamms.limit.SendBudget sendBudget() {
         return jetStream.sendLimits();
+    }
+
+    @Override
+    public synchronized List<dev.kiamms.channel.Channel> channels() {
+        if (channels == null) {
+            // Configured once (a changed channels: section takes a restart); each send reads the templates and MTAs in force.
+            channels = settings.channels().open(() -> resources().composer(), () -> resources().delivery(), () -> {
+                dev.kiamms.mail.MailComposer composer = resources().composer();
+                return composer == null ? null : composer.templates();
+            }, jetStream.attemptLog());
+        }
+        return channels;
+    }
+
+    @Override
+    public dev.kiamms.bus.DeliveryLedger ledger() {
+        return jetStream.ledger();
     }
 
     @Override
@@ -195,6 +214,9 @@ final class Wiring implements HandlerContext {
             if (e.kind() == EventKind.DURABLE) {
                 // A log record written twice after a crash does no harm: no ledger round trips for them.
                 out.add(new JetStreamAttach.Consumer(e.consumer(), e.subject(), false, EventTarget.of(h)));
+            } else if (e.kind() == EventKind.DURABLE_ONCE) {
+                // A routed notice reaches people: each reqid once, through the ledger, as audits.
+                out.add(new JetStreamAttach.Consumer(e.consumer(), e.subject(), true, EventTarget.of(h)));
             }
         });
         return out;
@@ -205,7 +227,7 @@ final class Wiring implements HandlerContext {
         boolean attached = jetStream.durable() != null;
         String how = attached ? " (stream " + DurableEvents.STREAM + ")" : " (spooled until JetStream is available)";
         return consumers.stream()
-                .filter(c -> attached || c.exactlyOnce()) // only audits are spooled meanwhile
+                .filter(c -> attached || c.name().equals(DurableEvents.AUDIT_CONSUMER)) // only audits are spooled meanwhile
                 .map(c -> c.filterSubject() + how).toList();
     }
 

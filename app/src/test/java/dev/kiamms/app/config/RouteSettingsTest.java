@@ -102,7 +102,7 @@ class RouteSettingsTest {
         List<String> problems = new RouteCheck(s.routes(), s.channels()).problems(TEMPLATES);
         problems.forEach(p -> System.out.println("problem: " + p));
         assertEquals(3, problems.size(), problems.toString());
-        assertTrue(problems.get(0).startsWith("routes.userlogin names channel 'sms', which is not configured"), problems.get(0));
+        assertTrue(problems.get(0).startsWith("routes.userlogin.channels: names channel 'sms', which is not configured"), problems.get(0));
         assertTrue(problems.get(1).contains("does not say where the recipients are"), problems.get(1));
         assertTrue(problems.get(2).contains("template 'login-alrt', which is not in the template folder"), problems.get(2));
     }
