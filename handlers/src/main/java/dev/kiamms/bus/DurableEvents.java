@@ -2,7 +2,6 @@ package dev.kiamms.bus;
 
 import dev.kiamms.pipeline.EventPipeline;
 import dev.kiamms.pipeline.EventTarget;
-import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.Subjects;
 
 import io.nats.client.Connection;
@@ -99,7 +98,6 @@ public final class DurableEvents implements AutoCloseable {
 
     private final Connection connection;
     private final EventPipeline pipeline;
-    private final EnvelopeCodec codec;
     private final DeadLetters deadLetters;
     private final RetryPolicy retry;
     private final Duration ackWait;
@@ -131,11 +129,10 @@ public final class DurableEvents implements AutoCloseable {
      * @param ledger  records each message of an exactly-once reader before and after its handling;
      *                null on a broker without it (then only the in-memory window prevents repeats)
      */
-    public DurableEvents(Connection connection, EventPipeline pipeline, EnvelopeCodec codec, DeadLetters deadLetters,
+    public DurableEvents(Connection connection, EventPipeline pipeline, DeadLetters deadLetters,
                          RetryPolicy retry, Duration ackWait, DeliveryLedger ledger) {
         this.connection = connection;
         this.pipeline = pipeline;
-        this.codec = codec;
         this.deadLetters = deadLetters;
         this.retry = retry;
         this.ackWait = ackWait;

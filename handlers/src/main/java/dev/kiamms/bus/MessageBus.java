@@ -5,7 +5,6 @@ import dev.kiamms.pipeline.ActionPipeline;
 import dev.kiamms.pipeline.EventHandler;
 import dev.kiamms.pipeline.EventPipeline;
 import dev.kiamms.pipeline.EventTarget;
-import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.Subjects;
 
 import io.nats.client.Connection;
@@ -73,25 +72,22 @@ public final class MessageBus {
     private final String queueGroup;
     private final ActionPipeline actions;
     private final EventPipeline events;
-    private final EnvelopeCodec codec;
     private final ThreadPoolExecutor workers;
     private final int dispatchersPerAction;
     /** Per action key, in subscription order; events after them. */
     private final java.util.LinkedHashMap<String, List<Dispatcher>> actionDispatchers = new java.util.LinkedHashMap<>();
     private final java.util.LinkedHashMap<String, Dispatcher> eventDispatchers = new java.util.LinkedHashMap<>();
 
-    public MessageBus(Connection connection, String queueGroup, ActionPipeline actions, EventPipeline events,
-                      EnvelopeCodec codec) {
-        this(connection, queueGroup, actions, events, codec, Workers.DEFAULT);
+    public MessageBus(Connection connection, String queueGroup, ActionPipeline actions, EventPipeline events) {
+        this(connection, queueGroup, actions, events, Workers.DEFAULT);
     }
 
     public MessageBus(Connection connection, String queueGroup, ActionPipeline actions, EventPipeline events,
-                      EnvelopeCodec codec, Workers workers) {
+                      Workers workers) {
         this.connection = connection;
         this.queueGroup = queueGroup;
         this.actions = actions;
         this.events = events;
-        this.codec = codec;
         this.dispatchersPerAction = workers.dispatchersPerAction();
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(workers.threads(), workers.threads(), 60, TimeUnit.SECONDS,

@@ -68,7 +68,7 @@ class ActionDispatchersTest {
              KrossIamClient kiam = KrossIamClient.connect(nats.url())) {
             Connection connection = Nats.connect(nats.url());
             MessageBus bus = new MessageBus(connection, "kiam-ms", new ActionPipeline(intake, stats),
-                    new EventPipeline(intake, stats), codec,
+                    new EventPipeline(intake, stats),
                     MessageBus.Workers.DEFAULT.withDispatchers(DISPATCHERS));
             assertEquals(List.of("kiam.console.action.slow"), bus.subscribe(List.of(slow), List.of()));
             connection.flush(Duration.ofSeconds(5));

@@ -164,7 +164,7 @@ public final class PipelineHarness implements AutoCloseable {
             CountingStats stats = new CountingStats();
             ActionPipeline actionPipeline = new ActionPipeline(intake, stats);
             EventPipeline eventPipeline = new EventPipeline(intake, stats);
-            MessageBus bus = new MessageBus(connection, QUEUE_GROUP, actionPipeline, eventPipeline, codec);
+            MessageBus bus = new MessageBus(connection, QUEUE_GROUP, actionPipeline, eventPipeline);
             List<String> subscribed = bus.subscribe(List.copyOf(actions), eventSubscriptions());
             try {
                 // A flush round trip means the server has registered every SUB: a request sent

@@ -8,7 +8,6 @@ import dev.kiamms.bus.DurableEvents;
 import dev.kiamms.mail.delivery.AttemptLogSlot;
 import dev.kiamms.pipeline.EventPipeline;
 import dev.kiamms.pipeline.EventTarget;
-import dev.kiamms.protocol.EnvelopeCodec;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -101,7 +100,7 @@ final class JetStreamAttach {
      * @return false when the broker has no JetStream at all (an external one without it)
      * @throws IOException or JetStreamApiException when JetStream did not answer within {@code patience}
      */
-    boolean attach(Connection connection, EventPipeline events, EnvelopeCodec codec, List<Consumer> consumers, Duration patience)
+    boolean attach(Connection connection, EventPipeline events, List<Consumer> consumers, Duration patience)
             throws IOException, InterruptedException, JetStreamApiException {
         Settings.JetStreamSettings js = settings.broker().jetstream();
         Duration keep = Duration.ofHours(js.maxAgeHours());
@@ -126,7 +125,7 @@ final class JetStreamAttach {
                 settings.broker().replicas(), holder));
         openAttemptLog(connection);
         patiently("the send limits", patience, () -> sendLimits.open(connection, settings.broker().replicas()));
-        DurableEvents d = new DurableEvents(connection, events, codec, new DeadLetters(paths.deadLetterDir()),
+        DurableEvents d = new DurableEvents(connection, events, new DeadLetters(paths.deadLetterDir()),
                 new DurableEvents.RetryPolicy(r.maxAttempts(), Duration.ofSeconds(r.firstPauseSeconds()),
                         Duration.ofSeconds(r.maxPauseSeconds())), AUDIT_ACK_WAIT, opened);
         try {

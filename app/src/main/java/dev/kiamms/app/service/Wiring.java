@@ -159,7 +159,7 @@ final class Wiring implements HandlerContext {
         // One window for actions and one for audits, so that neither can push the other's reqids out.
         EventPipeline pipeline = new EventPipeline(intake, stats, recentRequests());
         bus = new MessageBus(connection, settings.service().queueGroup(), new ActionPipeline(intake, stats, recentRequests()),
-                pipeline, codec, MessageBus.Workers.DEFAULT.withDispatchers(settings.service().dispatchersPerAction()));
+                pipeline, MessageBus.Workers.DEFAULT.withDispatchers(settings.service().dispatchersPerAction()));
         List<MessageBus.EventSubscription> plain = new ArrayList<>();
         handlers.forEach((e, h) -> {
             if (e.kind() == EventKind.PLAIN) {
@@ -169,7 +169,7 @@ final class Wiring implements HandlerContext {
         List<String> subjects = new ArrayList<>(bus.subscribe(enabledActions(settings), plain));
         List<JetStreamAttach.Consumer> consumers = consumers(handlers);
         try {
-            if (!jetStream.attach(connection, pipeline, codec, consumers, FIRST_ATTACH_PATIENCE)) {
+            if (!jetStream.attach(connection, pipeline, consumers, FIRST_ATTACH_PATIENCE)) {
                 // An external broker without JetStream: audits and logs as plain subscriptions, at most once.
                 LOG.warning("the broker has no JetStream: audits and log records are handled as they arrive and are lost while kiam-ms is down");
                 subjects.addAll(bus.subscribeEvents(consumers.stream()
@@ -183,7 +183,7 @@ final class Wiring implements HandlerContext {
             jetStreamWaiting = "JetStream is not available yet (" + e.getMessage() + "); audits are kept in "
                     + paths.spoolDir() + " until it is";
             LOG.warning(jetStreamWaiting);
-            scheduler.schedule(() -> attachLater(pipeline, codec, consumers), 2, TimeUnit.SECONDS);
+            scheduler.schedule(() -> attachLater(pipeline, consumers), 2, TimeUnit.SECONDS);
         }
         if (settings.service().audits().subscribe()) {
             spool = new AuditSpool(connection, paths.spoolDir(), codec, jetStream::ledger, SPOOL_GRACE);
@@ -232,13 +232,13 @@ final class Wiring implements HandlerContext {
     }
 
     /** Tries again every few seconds until JetStream answers, then reads the stream as a start would have. */
-    private void attachLater(EventPipeline pipeline, EnvelopeCodec codec, List<JetStreamAttach.Consumer> consumers) {
+    private void attachLater(EventPipeline pipeline, List<JetStreamAttach.Consumer> consumers) {
         synchronized (this) {
             if (closed || jetStream.durable() != null) {
                 return;
             }
             try {
-                jetStream.attach(connection, pipeline, codec, consumers, Duration.ofSeconds(1));
+                jetStream.attach(connection, pipeline, consumers, Duration.ofSeconds(1));
                 jetStreamWaiting = null;
                 List<String> now = new ArrayList<>(answering.stream().filter(x -> !x.contains("(spooled")).toList());
                 now.addAll(durableSubjects(consumers));
@@ -252,7 +252,7 @@ final class Wiring implements HandlerContext {
                 return;
             }
         }
-        scheduler.schedule(() -> attachLater(pipeline, codec, consumers), 2, TimeUnit.SECONDS);
+        scheduler.schedule(() -> attachLater(pipeline, consumers), 2, TimeUnit.SECONDS);
     }
 
     /** After a reconnect the broker may be a new process: its pulls for our consumers are gone. */
