@@ -5,7 +5,6 @@ import dev.kiamms.metrics.CountingStats;
 import dev.kiamms.app.registry.ActionRegistration;
 import dev.kiamms.app.registry.EventKind;
 import dev.kiamms.app.registry.EventRegistration;
-import dev.kiamms.app.registry.HandlerContext;
 import dev.kiamms.app.registry.Registry;
 import dev.kiamms.bus.AuditSpool;
 import dev.kiamms.bus.DurableEvents;
@@ -21,7 +20,6 @@ import dev.kiamms.pipeline.RecentRequests;
 import dev.kiamms.protocol.EnvelopeCodec;
 import dev.kiamms.protocol.EnvelopeValidator;
 import dev.kiamms.protocol.Subjects;
-import dev.kiamms.sink.JsonLinesFile;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -43,7 +41,7 @@ import java.util.logging.Logger;
  * event kind its subscription or durable consumer with its handler bound, and the audit spool.
  * Handlers are built once, from their registration, and read the resources in force per message.
  */
-final class Wiring implements HandlerContext {
+final class Wiring {
 
     private static final Logger LOG = Logger.getLogger("kiamms.appliance");
     /** How long a start waits for JetStream before it answers actions anyway and attaches the consumers later. */
@@ -60,9 +58,8 @@ final class Wiring implements HandlerContext {
     private final Path logDir;
     private final JetStreamAttach jetStream;
     private final Map<String, ActionHandler<?>> actionHandlers = new LinkedHashMap<>();
-    private final List<JsonLinesFile> sinks = new ArrayList<>();
-    /** The routes' channels, opened at the first route handler built. */
-    private List<dev.kiamms.channel.Channel> channels;
+    /** What the registrations build their handlers from. */
+    private final LiveHandlerContext context;
     private Connection connection;
     private volatile MessageBus bus;
     private volatile AuditSpool spool;
@@ -82,45 +79,12 @@ final class Wiring implements HandlerContext {
         this.scheduler = scheduler;
         this.logDir = logDir;
         this.jetStream = new JetStreamAttach(paths, settings, logDir);
+        this.context = new LiveHandlerContext(settings, resources, jetStream, logDir);
     }
 
-    @Override
-    public Resources resources() {
+    /** The resources in force now (null once stopped). */
+    Resources resources() {
         return resources.get();
-    }
-
-    @Override
-    public dev.kiamms.limit.SendBudget sendBudget() {
-        return jetStream.sendLimits();
-    }
-
-    @Override
-    public synchronized List<dev.kiamms.channel.Channel> channels() {
-        if (channels == null) {
-            // Configured once (a changed channels: section takes a restart); each send reads the templates and MTAs in force.
-            channels = settings.channels().open(() -> resources().composer(), () -> resources().delivery(), () -> {
-                dev.kiamms.mail.MailComposer composer = resources().composer();
-                return composer == null ? null : composer.templates();
-            }, jetStream.attemptLog());
-        }
-        return channels;
-    }
-
-    @Override
-    public dev.kiamms.bus.DeliveryLedger ledger() {
-        return jetStream.ledger();
-    }
-
-    @Override
-    public JsonLinesFile sink(String name) {
-        try {
-            Settings.LogSettings log = settings.log();
-            JsonLinesFile file = new JsonLinesFile(logDir, name, log.maxFileBytes(), log.keep());
-            sinks.add(file);
-            return file;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot open " + logDir.resolve(name) + ": " + e.getMessage(), e);
-        }
     }
 
     JetStreamAttach jetStream() {
@@ -155,7 +119,7 @@ final class Wiring implements HandlerContext {
         Intake intake = new Intake(codec, new EnvelopeValidator(), MicroClock.system());
         List<EventRegistration> events = registry.enabledEvents(settings);
         Map<EventRegistration, EventHandler<?>> handlers = new LinkedHashMap<>();
-        events.forEach(e -> handlers.put(e, e.handler().apply(this)));
+        events.forEach(e -> handlers.put(e, e.handler().apply(context)));
         // One window for actions and one for audits, so that neither can push the other's reqids out.
         EventPipeline pipeline = new EventPipeline(intake, stats, recentRequests());
         bus = new MessageBus(connection, settings.service().queueGroup(), new ActionPipeline(intake, stats, recentRequests()),
@@ -279,7 +243,7 @@ final class Wiring implements HandlerContext {
                     + ".subscribe: false); another application may answer it");
         }
         return registry.enabledActions(s).stream()
-                .<ActionHandler<?>>map(a -> actionHandlers.computeIfAbsent(a.key(), k -> a.handler().apply(this)))
+                .<ActionHandler<?>>map(a -> actionHandlers.computeIfAbsent(a.key(), k -> a.handler().apply(context)))
                 .toList();
     }
 
@@ -302,12 +266,6 @@ final class Wiring implements HandlerContext {
             LOG.warning("messages still in progress after " + timeout.toSeconds() + " s were abandoned; their requesters get no reply");
         }
         jetStream.close();
-        for (JsonLinesFile sink : sinks) {
-            try {
-                sink.close();
-            } catch (IOException e) {
-                LOG.warning("cannot close " + sink.path() + ": " + e.getMessage());
-            }
-        }
+        context.closeSinks();
     }
 }
