@@ -60,10 +60,4 @@ public final class OutputOptions {
             throw new IllegalStateException(e);
         }
     }
-
-    /** Prints a JSON value on standard output. */
-    public void printJson(Object value) {
-        printJson(out(), value);
-        out().flush();
-    }
 }

@@ -68,7 +68,7 @@ public final class PreviewCommand implements Callable<Integer> {
         } catch (TemplatePreview.MissingValues e) {
             throw new KiamMsException(KiamMsException.CONFIG, e.getMessage());
         }
-        if (!locale.isBlank() && !templates.locales().contains(locale.strip().replace('_', '-').toLowerCase(java.util.Locale.ROOT))) {
+        if (!locale.isBlank() && !templates.hasLocale(locale)) {
             output.err().println("note: " + templates.dir() + " has no folder for locale '" + locale + "'; this is what that locale gets"
                     + " (its language's folder or the default)");
         }

@@ -42,21 +42,10 @@ public record ChannelSettings(WebhookSettings webhook, SmsSettings sms) {
         return out;
     }
 
-    /** The configured channels, ready to send; suppliers, so that a reload takes effect with the next message. */
-    public List<Channel> open(Supplier<MailComposer> composer, Supplier<MailDelivery> delivery, Supplier<MailTemplates> templates) {
-        List<Channel> out = new ArrayList<>(List.of(new EmailChannel(composer, delivery)));
-        if (webhook != null) {
-            out.add(new WebhookChannel(webhook.config(), Clock.systemUTC()));
-        }
-        if (sms != null) {
-            out.add(new SmsChannel(sms.config(), templates));
-        }
-        return out;
-    }
-
     /**
-     * As {@link #open(Supplier, Supplier, Supplier)}, the webhook's and the gateway's every send
-     * kept in {@code attempts} (the mail delivery keeps its own).
+     * The configured channels, ready to send; suppliers, so that a reload takes effect with the next
+     * message. The webhook's and the gateway's every send is kept in {@code attempts} (the mail
+     * delivery keeps its own).
      */
     public List<Channel> open(Supplier<MailComposer> composer, Supplier<MailDelivery> delivery, Supplier<MailTemplates> templates,
                               AttemptLog attempts) {

@@ -127,6 +127,8 @@ final class ApplianceHealth implements HealthSource {
         HealthSnapshot snapshot = HealthSnapshot.of(this);
         Resources r = wiring.resources();
         List<MtaBreaker.State> mtas = r == null || r.delivery() == null ? List.of() : r.delivery().mtaStates();
-        return RunStats.of(snapshot.stats(), deadLetters(), snapshot.status(), snapshot.problems(), mtas, sendLimits());
+        // One moment throughout: the counters as the snapshot read them, not read again.
+        return RunStats.of(snapshot.stats(), snapshot.deadLetters(), snapshot.status(), snapshot.problems(), mtas,
+                snapshot.sendLimits());
     }
 }

@@ -33,6 +33,12 @@ public final class Registries {
      * @param templateNames the loaded template folder's names; null: templates not checked (not loaded)
      */
     public static List<String> problems(Registry registry, LoadedConfig config, Set<String> templateNames) {
+        Settings s = config.settings();
+        List<Registry.Problem> found = registry.problems(s);
+        List<RouteCheck.Finding> findings = new RouteCheck(s.routes(), s.channels()).findings(templateNames);
+        if (found.isEmpty() && findings.isEmpty()) {
+            return List.of(); // the usual start: no need to read the file again for line numbers
+        }
         Path file = config.source();
         String text = "";
         try {
@@ -40,15 +46,13 @@ public final class Registries {
         } catch (IOException e) {
             // the file was read a moment ago; without it the problems go without lines
         }
-        String content = text;
         Path shown = file == null ? Path.of("configuration") : file;
-        List<String> out = new ArrayList<>(registry.problems(config.settings()).stream().map(p -> {
-            int line = YamlTree.lineOf(content, p.key());
-            return new ConfigProblem(shown, line, p.key(), p.message()).describe();
-        }).toList());
-        Settings s = config.settings();
-        for (RouteCheck.Finding f : new RouteCheck(s.routes(), s.channels()).findings(templateNames)) {
-            out.add(new ConfigProblem(shown, lineOfOrParent(content, f.key()), f.key(), f.what()).describe());
+        List<String> out = new ArrayList<>();
+        for (Registry.Problem p : found) {
+            out.add(new ConfigProblem(shown, YamlTree.lineOf(text, p.key()), p.key(), p.message()).describe());
+        }
+        for (RouteCheck.Finding f : findings) {
+            out.add(new ConfigProblem(shown, lineOfOrParent(text, f.key()), f.key(), f.what()).describe());
         }
         return out;
     }

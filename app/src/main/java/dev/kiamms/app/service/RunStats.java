@@ -47,14 +47,8 @@ public record RunStats(String at, Map<String, HandlerCounts> handlers, long dead
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * @param stats  the counters, the same snapshot the health answer was made from
-     * @param health and {@code problems}: what /healthz says now, for status
-     */
-    public static RunStats of(StatsSnapshot stats, long deadLettered, String health, List<String> problems) {
-        return of(stats, deadLettered, health, problems, List.of(), Map.of());
-    }
-
-    /**
+     * @param stats      the counters, the same snapshot the health answer was made from
+     * @param health     and {@code problems}: what /healthz says now, for status
      * @param mtas       the MTAs' circuit breakers, in the order they are tried
      * @param sendLimits per action with a send limit: allowed, over the limit, store unavailable
      */

@@ -70,11 +70,6 @@ public final class ServiceDiscovery implements AutoCloseable {
         this.subjects = subjects;
     }
 
-    /** This instance's id, as PING, INFO and STATS give it. */
-    public String id() {
-        return id;
-    }
-
     /** Subscribes the nine subjects (three verbs, each for all services, for kiam-ms and for this instance). */
     public synchronized void start() {
         dispatcher = connection.createDispatcher(this::onRequest);

@@ -298,6 +298,11 @@ public final class MailTemplates {
         return Collections.unmodifiableSet(new TreeSet<>(defaults.keySet()));
     }
 
+    /** Whether there is a folder for {@code locale}, however KrossIAM spells it ({@code zh_CN}, {@code zh-cn}). */
+    public boolean hasLocale(String locale) {
+        return locales().contains(normalizeLocale(locale));
+    }
+
     @Override
     public String toString() {
         return "MailTemplates[" + dir + ", templates " + names() + ", locales " + locales() + "]";
