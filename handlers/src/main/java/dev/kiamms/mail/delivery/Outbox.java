@@ -15,12 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Where mail goes when no MTA is configured: one {@code .eml} file per message (RFC 5322, as it
@@ -35,12 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Outbox {
 
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss.SSS");
-    private static final Set<StandardOpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
 
     private final Path dir;
     private final DirectorySync directorySync;
-    /** Temporary names come from this counter: cheaper than a random name, and unique in this process. */
-    private final AtomicLong parts = new AtomicLong();
     /** Choosing a free name and renaming onto it happen under this lock, so no file is replaced. */
     private final Object nameLock = new Object();
 
@@ -55,10 +49,10 @@ final class Outbox {
 
     Path write(String reqid, MimeMessage message) throws IOException, MessagingException {
         ensureDir();
-        Path tmp = dir.resolve(".part-" + ProcessHandle.current().pid() + "-" + parts.incrementAndGet() + ".tmp");
+        // A random name: one from a pid and a counter collides with a part a killed process left behind.
+        Path tmp = OwnerOnlyFiles.createTemp(dir, ".part-", ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, CREATE,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 // Buffered: MimeMessage writes line by line, which unbuffered is a system call per line.
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 32 * 1024);
                 message.writeTo(out);
