@@ -67,6 +67,8 @@ final class Wiring {
     private volatile String jetStreamWaiting;
     /** What the subscribers answer or consume now: read by the health endpoint without taking any lock. */
     private volatile List<String> answering = List.of();
+    /** The durable consumers, attached or waiting for JetStream; none on a broker without it. */
+    private List<JetStreamAttach.Consumer> durableConsumers = List.of();
     private volatile boolean closed;
 
     Wiring(InstancePaths paths, Settings settings, Registry registry, CountingStats stats, AtomicReference<Resources> resources,
@@ -130,16 +132,15 @@ final class Wiring {
                 plain.add(new MessageBus.EventSubscription(e.subject(), EventTarget.of(h)));
             }
         });
-        List<String> subjects = new ArrayList<>(bus.subscribe(enabledActions(settings), plain));
+        bus.subscribe(enabledActions(settings), plain);
         List<JetStreamAttach.Consumer> consumers = consumers(handlers);
         try {
             if (!jetStream.attach(connection, pipeline, consumers, FIRST_ATTACH_PATIENCE)) {
                 // An external broker without JetStream: audits and logs as plain subscriptions, at most once.
                 LOG.warning("the broker has no JetStream: audits and log records are handled as they arrive and are lost while kiam-ms is down");
-                subjects.addAll(bus.subscribeEvents(consumers.stream()
-                        .map(c -> new MessageBus.EventSubscription(c.filterSubject(), c.target())).toList()));
-                answering = List.copyOf(subjects);
-                return subjects;
+                bus.subscribeEvents(consumers.stream()
+                        .map(c -> new MessageBus.EventSubscription(c.filterSubject(), c.target())).toList());
+                return refreshAnswering();
             }
         } catch (IOException | JetStreamApiException e) {
             // A cluster node whose peers are not up yet, or JetStream still electing its leaders:
@@ -153,9 +154,8 @@ final class Wiring {
             spool = new AuditSpool(connection, paths.spoolDir(), codec, jetStream::ledger, SPOOL_GRACE);
             spool.start();
         }
-        subjects.addAll(durableSubjects(consumers));
-        answering = List.copyOf(subjects);
-        return subjects;
+        durableConsumers = consumers;
+        return refreshAnswering();
     }
 
     /**
@@ -186,6 +186,14 @@ final class Wiring {
         return out;
     }
 
+    /** What the bus answers and the durable consumers read (or wait to), derived afresh after each change. */
+    private List<String> refreshAnswering() {
+        List<String> now = new ArrayList<>(bus.subscribed());
+        now.addAll(durableSubjects(durableConsumers));
+        answering = List.copyOf(now);
+        return answering;
+    }
+
     /** What the durable consumers read, for status. */
     private List<String> durableSubjects(List<JetStreamAttach.Consumer> consumers) {
         boolean attached = jetStream.durable() != null;
@@ -204,9 +212,7 @@ final class Wiring {
             try {
                 jetStream.attach(connection, pipeline, consumers, Duration.ofSeconds(1));
                 jetStreamWaiting = null;
-                List<String> now = new ArrayList<>(answering.stream().filter(x -> !x.contains("(spooled")).toList());
-                now.addAll(durableSubjects(consumers));
-                answering = List.copyOf(now);
+                refreshAnswering();
                 LOG.info("JetStream is available: reading the audit stream now");
                 return;
             } catch (IOException | JetStreamApiException e) {
@@ -230,9 +236,7 @@ final class Wiring {
     /** Answers exactly the actions {@code next} switches on. @return the subjects answered and consumed now */
     synchronized List<String> updateActions(Settings next) {
         List<String> subjects = bus.updateActions(enabledActions(next));
-        List<String> now = new ArrayList<>(subjects);
-        answering.stream().filter(x -> x.endsWith("(stream " + DurableEvents.STREAM + ")")).forEach(now::add);
-        answering = List.copyOf(now);
+        refreshAnswering();
         return subjects;
     }
 
