@@ -107,7 +107,7 @@ public final class AuditSpool implements AutoCloseable {
         String reqid = codec.reqidOf(msg.getData());
         Instant now = Instant.now();
         Entry entry = new Entry(msg.getSubject(), reqid, now.toString(), new String(msg.getData(), StandardCharsets.UTF_8));
-        String name = String.format("%019d-%s.json", now.toEpochMilli() * 1_000_000L + now.getNano() % 1_000_000L, DeadLetters.safe(reqid));
+        String name = String.format("%019d-%s.json", epochNanos(now), DeadLetters.safe(reqid));
         try {
             OwnerOnlyFiles.writeDurably(dir.resolve(name), JSON.writeValueAsBytes(entry));
         } catch (IOException e) {
@@ -128,12 +128,15 @@ public final class AuditSpool implements AutoCloseable {
         }
         int stillWaiting = 0;
         boolean streamAnswers = true;
+        long cutoff = epochNanos(Instant.now().minus(grace));
         for (Path file : files) {
+            // Named by arrival time and sorted: the first one still within the grace period ends the round,
+            // without reading the younger ones (read again every second, they would each be parsed ten times).
+            if (arrivalNanos(file) > cutoff) {
+                break;
+            }
             try {
                 Entry entry = JSON.readValue(file.toFile(), Entry.class);
-                if (Duration.between(Instant.parse(entry.receivedAt()), Instant.now()).compareTo(grace) < 0) {
-                    continue;
-                }
                 // After one refusal the rest wait for the next round: each try could take seconds.
                 if (!streamAnswers || !move(file, entry)) {
                     streamAnswers = false;
@@ -145,6 +148,21 @@ public final class AuditSpool implements AutoCloseable {
             }
         }
         waiting = stillWaiting;
+    }
+
+    /** Nanoseconds since the epoch, fixed width in a spool file's name, so that names sort by arrival. */
+    private static long epochNanos(Instant t) {
+        return t.toEpochMilli() * 1_000_000L + t.getNano() % 1_000_000L;
+    }
+
+    /** When a spool file arrived, from its name; a name not made here counts as old, so the round reads and reports it. */
+    private static long arrivalNanos(Path file) {
+        String name = file.getFileName().toString();
+        try {
+            return Long.parseLong(name.substring(0, Math.min(19, name.length())));
+        } catch (NumberFormatException e) {
+            return Long.MIN_VALUE;
+        }
     }
 
     /** @return true when the entry is done with (known to the ledger, or now in the stream) and removed */

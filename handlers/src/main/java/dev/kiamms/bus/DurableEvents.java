@@ -146,15 +146,10 @@ public final class DurableEvents implements AutoCloseable {
         });
     }
 
-    /** Creates the stream, or brings an existing one's limits up to date. */
-    public static StreamInfo ensureStream(Connection connection, StreamLimits limits) throws IOException, JetStreamApiException {
-        return ensureStream(connection, limits, List.of());
-    }
-
     /**
-     * As {@link #ensureStream(Connection, StreamLimits)}, the stream also keeping {@code notices}
-     * (routed notice subjects): an existing stream's subjects are set to exactly these, so a
-     * notice whose route was removed is no longer kept.
+     * Creates the stream, or brings an existing one's limits up to date. It keeps audits, log
+     * records and {@code notices} (routed notice subjects): an existing stream's subjects are set
+     * to exactly these, so a notice whose route was removed is no longer kept.
      */
     public static StreamInfo ensureStream(Connection connection, StreamLimits limits, List<String> notices)
             throws IOException, JetStreamApiException {

@@ -101,9 +101,6 @@ public final class MessageBus {
 
     /** One event subscription: the subject or pattern, and the handlers its messages go to. */
     public record EventSubscription(String pattern, EventTarget target) {
-        public static EventSubscription of(EventHandler<?> handler) {
-            return new EventSubscription(handler.subject(), EventTarget.of(handler));
-        }
     }
 
     /** @return the subjects subscribed, in order */
