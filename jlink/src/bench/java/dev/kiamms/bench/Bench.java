@@ -86,6 +86,8 @@ public final class Bench {
     private final Report report = new Report();
     private final Path out;
     private final Duration warmup;
+    /** The longest prewarm waits for a quiet JIT (--settle). */
+    private final Duration settleMax;
     private final Duration measure;
     private final int[] concurrencies;
     private final int[] mailConcurrencies;
@@ -118,6 +120,7 @@ public final class Bench {
         Path root = Path.of(opts.getOrDefault("root", ".")).toAbsolutePath().normalize();
         this.out = Path.of(opts.getOrDefault("out", root.resolve("target/bench").toString()));
         this.warmup = Duration.ofMillis((long) (Double.parseDouble(opts.getOrDefault("warmup", "3")) * 1000));
+        this.settleMax = Duration.ofMillis((long) (Double.parseDouble(opts.getOrDefault("settle", "120")) * 1000));
         this.measure = Duration.ofMillis((long) (Double.parseDouble(opts.getOrDefault("measure", "10")) * 1000));
         this.concurrencies = ints(opts.getOrDefault("concurrency", "1,16,64"));
         this.mailConcurrencies = ints(opts.getOrDefault("mail-concurrency", "1,16"));
@@ -353,11 +356,11 @@ public final class Bench {
                 clients.add(connectKiam(creds.get("kiam")));
             }
             for (Ceiling ceiling : ceilings) {
-                new LoadDriver(clients, ceiling.subject(), ipPayloads(addresses), Duration.ofSeconds(10))
-                        .run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
+                prewarm(new LoadDriver(clients, ceiling.subject(), ipPayloads(addresses), Duration.ofSeconds(10)),
+                        ceiling.process().pid(), ceiling.name() + ", " + section);
             }
-            new LoadDriver(clients, IPLOCATION, ipPayloads(addresses), Duration.ofSeconds(10))
-                    .run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
+            prewarm(new LoadDriver(clients, IPLOCATION, ipPayloads(addresses), Duration.ofSeconds(10)), app.jvmPid(),
+                    "kiam-ms iplocation, " + section);
             int lastConnections = connectionCounts[connectionCounts.length - 1];
             for (int connections : connectionCounts) {
                 List<Connection> use = clients.subList(0, connections);
@@ -435,6 +438,34 @@ public final class Bench {
         }
     }
 
+    /** A prewarm slice in which the JIT compilers use under this share of one CPU counts as settled. */
+    static final double JIT_SETTLED_SHARE = 0.05;
+    static final Duration PREWARM_SLICE = Duration.ofSeconds(2);
+
+    /**
+     * Sends with 16 requests outstanding for --warmup, then on until the JIT compilers of the
+     * answering process use under 5% of a CPU over a 2 s slice (at most --settle seconds), so that
+     * the cells measure a long-running appliance, not the compiler catching up: on 2 cores one C2
+     * thread still spends most of a CPU on the mail path 20 s after the first mail.
+     */
+    private void prewarm(LoadDriver driver, long pid, String what) throws InterruptedException {
+        long start = System.nanoTime();
+        driver.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
+        long limit = start + settleMax.toNanos();
+        double share = 1;
+        while (share >= JIT_SETTLED_SHARE && System.nanoTime() < limit) {
+            long compiler0 = Proc.compilerCpuMicros(pid);
+            long t0 = System.nanoTime();
+            driver.run("prewarm", 16, Duration.ZERO, PREWARM_SLICE, maxSamples);
+            share = (Proc.compilerCpuMicros(pid) - compiler0) * 1000.0 / (System.nanoTime() - t0);
+        }
+        double took = (System.nanoTime() - start) / 1e9;
+        report.note(String.format(Locale.ROOT, "prewarm of %s: %.0f s, %s", what, took, share < JIT_SETTLED_SHARE
+                ? "until its JIT compilers used under " + f0(JIT_SETTLED_SHARE * 100) + "% of a CPU for " + PREWARM_SLICE.toSeconds() + " s"
+                : "and its JIT compilers still used " + f0(share * 100) + "% of a CPU (--settle " + settleMax.toSeconds() + " s)"));
+        System.err.printf(Locale.ROOT, "bench: prewarm of %s took %.0f s%n", what, took);
+    }
+
     private static double ratio(double a, double b) {
         return b == 0 ? 0 : a / b;
     }
@@ -451,7 +482,7 @@ public final class Bench {
                     "Bench User <bench-" + addresses.getAndIncrement() + "@example.com>",
                     "https://iam.example.com/verify?token=" + Long.toHexString(seq * 2654435761L), "en-us", "in 30 minutes");
             LoadDriver driver = new LoadDriver(nc, SENDVERIFYEMAIL, payloads, Duration.ofSeconds(30));
-            driver.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
+            prewarm(driver, app.jvmPid(), "kiam-ms sendverifyemail" + (outbox != null ? " into the outbox" : ""));
             long natsPid = app.natsServerPid();
             for (int c : mailConcurrencies) {
                 if (outbox != null) {

@@ -62,6 +62,31 @@ final class Proc {
         }
     }
 
+    /**
+     * CPU time so far of the process's JIT compiler threads (HotSpot names them "C1 CompilerThread#"
+     * and "C2 CompilerThread#"), in microseconds; 0 when the process is gone.
+     */
+    static long compilerCpuMicros(long pid) {
+        long ticks = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                        continue;
+                    }
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                } catch (IOException | RuntimeException threadGone) {
+                    // a compiler thread that ended (HotSpot stops idle ones) no longer counts
+                }
+            }
+        } catch (IOException gone) {
+            return 0;
+        }
+        return ticks * 1_000_000L / CLK_TCK;
+    }
+
     static long memTotalKb() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
