@@ -101,27 +101,10 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
             checkBudget(to, context.reqid());
             MailDelivery d = delivery.get();
             long deadline = System.nanoTime() + budget.toNanos();
-            Future<DeliveryReport> sending = SENDERS.submit(() -> d.deliver(context.reqid(), KEY, mail, deadline));
-            DeliveryReport report;
-            try {
-                report = sending.get(budget.toNanos(), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                // The attempt under way may still hand the mail over; no further MTA is tried.
-                // Not retryable, as for any ambiguous failure: the duplicate window keeps this reply.
-                LOG.warning(() -> "reqid=" + context.reqid() + " verify-email to " + to.getAddress() + ": no MTA answered within "
-                        + budget.toSeconds() + " s; the mail may still go out");
-                throw new ActionException("no mail server took the verification mail within " + budget.toSeconds()
-                        + " s (the MTAs' time-outs add up to more); it may still go out, and will not be sent again for this"
-                        + " request (reqid " + context.reqid() + "); check the MTAs with 'kiam-ms send-test'", false);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof DeliveryException de) {
-                    throw de;
-                }
-                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ActionException("interrupted while the verification mail was sent; it may still go out", false);
-            }
+            DeliveryReport report = d.outboxDir() != null
+                    // A file write has no MTA time-outs to wait out: no hand-off to a sender thread.
+                    ? d.deliver(context.reqid(), KEY, mail, deadline)
+                    : sendWithin(d, context.reqid(), to, mail, deadline);
             LOG.info(() -> "reqid=" + context.reqid() + " verify-email to " + to.getAddress() + " delivered via "
                     + report.mta() + " (" + report.where() + ")");
             return null;
@@ -136,6 +119,35 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
             throw new ActionException(e.getMessage());
         } catch (RuntimeException e) {
             throw new ActionException("the verification mail could not be composed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Delivers on a sender thread and waits at most the budget, so that KrossIAM is answered
+     * before it gives up even when the MTAs' time-outs add up to more.
+     */
+    private DeliveryReport sendWithin(MailDelivery d, String reqid, InternetAddress to,
+                                      dev.kiamms.mail.delivery.MessageBuilder mail, long deadline)
+            throws DeliveryException, ActionException {
+        Future<DeliveryReport> sending = SENDERS.submit(() -> d.deliver(reqid, KEY, mail, deadline));
+        try {
+            return sending.get(budget.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            // The attempt under way may still hand the mail over; no further MTA is tried.
+            // Not retryable, as for any ambiguous failure: the duplicate window keeps this reply.
+            LOG.warning(() -> "reqid=" + reqid + " verify-email to " + to.getAddress() + ": no MTA answered within "
+                    + budget.toSeconds() + " s; the mail may still go out");
+            throw new ActionException("no mail server took the verification mail within " + budget.toSeconds()
+                    + " s (the MTAs' time-outs add up to more); it may still go out, and will not be sent again for this"
+                    + " request (reqid " + reqid + "); check the MTAs with 'kiam-ms send-test'", false);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DeliveryException de) {
+                throw de;
+            }
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ActionException("interrupted while the verification mail was sent; it may still go out", false);
         }
     }
 
