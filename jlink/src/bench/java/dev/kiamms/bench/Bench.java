@@ -360,7 +360,7 @@ public final class Bench {
                         ceiling.process().pid(), ceiling.name() + ", " + section);
             }
             prewarm(new LoadDriver(clients, IPLOCATION, ipPayloads(addresses), Duration.ofSeconds(10)), app.jvmPid(),
-                    "kiam-ms iplocation, " + section);
+                    "kiam-ms, " + section);
             int lastConnections = connectionCounts[connectionCounts.length - 1];
             for (int connections : connectionCounts) {
                 List<Connection> use = clients.subList(0, connections);
@@ -452,7 +452,8 @@ public final class Bench {
         long start = System.nanoTime();
         driver.run("prewarm", 16, Duration.ZERO, warmup, maxSamples);
         long limit = start + settleMax.toNanos();
-        double share = 1;
+        boolean jit = Proc.compilerCpuMicros(pid) >= 0;
+        double share = jit ? 1 : 0;
         while (share >= JIT_SETTLED_SHARE && System.nanoTime() < limit) {
             long compiler0 = Proc.compilerCpuMicros(pid);
             long t0 = System.nanoTime();
@@ -460,9 +461,11 @@ public final class Bench {
             share = (Proc.compilerCpuMicros(pid) - compiler0) * 1000.0 / (System.nanoTime() - t0);
         }
         double took = (System.nanoTime() - start) / 1e9;
-        report.note(String.format(Locale.ROOT, "prewarm of %s: %.0f s, %s", what, took, share < JIT_SETTLED_SHARE
-                ? "until its JIT compilers used under " + f0(JIT_SETTLED_SHARE * 100) + "% of a CPU for " + PREWARM_SLICE.toSeconds() + " s"
-                : "and its JIT compilers still used " + f0(share * 100) + "% of a CPU (--settle " + settleMax.toSeconds() + " s)"));
+        String how = !jit ? "no JIT to wait for"
+                : share < JIT_SETTLED_SHARE ? "until its JIT compilers used under " + f0(JIT_SETTLED_SHARE * 100)
+                        + "% of a CPU for " + PREWARM_SLICE.toSeconds() + " s"
+                : "and its JIT compilers still used " + f0(share * 100) + "% of a CPU (--settle " + settleMax.toSeconds() + " s)";
+        report.note(String.format(Locale.ROOT, "prewarm of %s: %.0f s, %s", what, took, how));
         System.err.printf(Locale.ROOT, "bench: prewarm of %s took %.0f s%n", what, took);
     }
 

@@ -64,10 +64,11 @@ final class Proc {
 
     /**
      * CPU time so far of the process's JIT compiler threads (HotSpot names them "C1 CompilerThread#"
-     * and "C2 CompilerThread#"), in microseconds; 0 when the process is gone.
+     * and "C2 CompilerThread#"), in microseconds; -1 when it has none (a Go process) or is gone.
      */
     static long compilerCpuMicros(long pid) {
         long ticks = 0;
+        boolean any = false;
         try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 try {
@@ -77,14 +78,15 @@ final class Proc {
                     String stat = Files.readString(task.resolve("stat"));
                     String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
                     ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    any = true;
                 } catch (IOException | RuntimeException threadGone) {
                     // a compiler thread that ended (HotSpot stops idle ones) no longer counts
                 }
             }
         } catch (IOException gone) {
-            return 0;
+            return -1;
         }
-        return ticks * 1_000_000L / CLK_TCK;
+        return any ? ticks * 1_000_000L / CLK_TCK : -1;
     }
 
     static long memTotalKb() {
