@@ -5,7 +5,7 @@ import dev.kiamms.app.config.LoadedConfig;
 import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.bus.KrossIamClient;
 import dev.kiamms.mail.AccountAddEmailAudit;
-import dev.kiamms.mail.AccountAddEmailHandler;
+import dev.kiamms.route.Routes;
 import dev.kiamms.protocol.Subjects;
 
 import picocli.CommandLine.Command;
@@ -65,7 +65,7 @@ public final class SendTestAuditAddEmail implements Callable<Integer> {
         ApplianceLog log = new ApplianceLog(paths.logDir(config).resolve("kiam-ms.0.log"));
         String reqid;
         try (KrossIamClient client = connection.connect(paths, config)) {
-            reqid = client.publish(Subjects.audit(AccountAddEmailHandler.KEY),
+            reqid = client.publish(Subjects.audit(Routes.ACCOUNT_ADD_EMAIL),
                     new AccountAddEmailAudit(newemail, userid, httpurl, locale, mailto, subject != null ? subject
                             : SendTestTexts.forLocale(locale, templateLocales(paths, config)).auditSubject()));
             client.flush(Duration.ofSeconds(5));
@@ -77,7 +77,7 @@ public final class SendTestAuditAddEmail implements Callable<Integer> {
         j.put("reqid", reqid);
         j.put("delivered", delivered);
         j.put("log", outcome.orElse(null));
-        output.print(Result.of(j, "published " + Subjects.audit(AccountAddEmailHandler.KEY) + " reqid " + reqid,
+        output.print(Result.of(j, "published " + Subjects.audit(Routes.ACCOUNT_ADD_EMAIL) + " reqid " + reqid,
                 outcome.orElse("no word from kiam-ms about it within " + connection.timeout(60).toSeconds()
                         + " s; see " + log.file())));
         return delivered ? 0 : KiamMsException.FAILURE;

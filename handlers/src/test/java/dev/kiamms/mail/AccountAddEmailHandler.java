@@ -21,7 +21,9 @@ import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * The {@code accountaddemail} audit: tell the user's addresses that a new one was added to the
+ * The reference for the built-in {@code accountaddemail} route, kept in the tests only: the
+ * hand-written handler the route replaced, which {@code EmailRouteTest} holds the route's mail
+ * against. It tells the user's addresses that a new one was added to the
  * account. The first valid {@code mailto} address is To, the others Cc; invalid ones are skipped
  * and logged (the reference server sends with an empty To when the first one is invalid).
  */
