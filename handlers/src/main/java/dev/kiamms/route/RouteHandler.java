@@ -44,14 +44,7 @@ public final class RouteHandler implements EventHandler<JsonNode> {
 
     /**
      * @param channels the route's channels, in its order
-     * @param ledger   where each channel's sends are recorded; null: none (a retry then sends through every channel again)
-     */
-    public RouteHandler(Route route, List<Channel> channels, DeliveryLedger ledger) {
-        this(route, channels, () -> ledger, SendBudget.unlimited());
-    }
-
-    /**
-     * @param ledgers the ledger in force, or null while there is none
+     * @param ledgers  the ledger in force, or null while there is none (a retry then sends through every channel again)
      * @param budget  the per-recipient limits; a recipient over the route's budget is left out with a log line
      */
     public RouteHandler(Route route, List<Channel> channels, Supplier<DeliveryLedger> ledgers, SendBudget budget) {

@@ -2,14 +2,15 @@ package dev.kiamms.route;
 
 import dev.kiamms.bus.DeliveryLedger;
 import dev.kiamms.channel.Channel;
-import dev.kiamms.pipeline.EventHandler;
+import dev.kiamms.limit.SendBudget;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
-/** Turns configured routes into event handlers, one per route subject. */
+/** The built-in route, and the handler a configured route becomes. */
 public final class Routes {
 
     /** The key whose mail kiam-ms has always sent; its route applies unless the configuration gives its own. */
@@ -35,33 +36,26 @@ public final class Routes {
     }
 
     /**
-     * One handler per route.
+     * The handler for one route, with the channels it names.
      *
      * @param channels the channels that exist, by {@link Channel#name()}
-     * @param ledger   records each channel's sends; null: none
-     * @throws IllegalArgumentException when a route names a channel that does not exist, or two routes share a subject
+     * @param ledgers  the delivery ledger in force, or null while there is none
+     * @param budget   the per-recipient limits
+     * @throws IllegalArgumentException when the route names a channel that does not exist
      */
-    public static List<EventHandler<?>> handlers(List<Route> routes, List<Channel> channels, DeliveryLedger ledger) {
+    public static RouteHandler handler(Route route, List<Channel> channels, Supplier<DeliveryLedger> ledgers,
+                                       SendBudget budget) {
         Map<String, Channel> byName = new LinkedHashMap<>();
         channels.forEach(c -> byName.put(c.name(), c));
-        Map<String, Route> bySubject = new LinkedHashMap<>();
-        List<EventHandler<?>> out = new ArrayList<>();
-        for (Route route : routes) {
-            Route clash = bySubject.putIfAbsent(route.subject(), route);
-            if (clash != null) {
-                throw new IllegalArgumentException("two routes for " + route.subject() + "; keep one");
+        List<Channel> used = new ArrayList<>();
+        for (String name : route.channels()) {
+            Channel c = byName.get(name);
+            if (c == null) { // RouteCheck refuses such a configuration before it gets here
+                throw new IllegalArgumentException("routes." + route.key() + " names channel '" + name
+                        + "', which is not configured (configured: " + String.join(", ", byName.keySet()) + ")");
             }
-            List<Channel> used = new ArrayList<>();
-            for (String name : route.channels()) {
-                Channel c = byName.get(name);
-                if (c == null) {
-                    throw new IllegalArgumentException("route " + route.key() + " names channel '" + name
-                            + "', which is not configured (configured: " + String.join(", ", byName.keySet()) + ")");
-                }
-                used.add(c);
-            }
-            out.add(new RouteHandler(route, used, ledger));
+            used.add(c);
         }
-        return out;
+        return new RouteHandler(route, used, ledgers, budget);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiamms.route;
 
+import dev.kiamms.limit.SendBudget;
 import dev.kiamms.bus.DeliveryLedger;
 import dev.kiamms.channel.SmsChannel;
 import dev.kiamms.channel.WebhookChannel;
@@ -53,8 +54,7 @@ class ChannelLedgerTest {
                     Map.of("to", "{{phone}}", "text", "{{text}}"), Map.of(), "", "", "tok", Duration.ofSeconds(5)), () -> templates);
             Route route = new Route("userlogin", Route.Kind.AUDIT, List.of("webhook", "sms"), "login-alert",
                     Map.of("sms", List.of("phones")), "");
-            @SuppressWarnings("unchecked")
-            EventHandler<JsonNode> h = (EventHandler<JsonNode>) Routes.handlers(List.of(route), List.of(webhook, sms), ledger).get(0);
+            EventHandler<JsonNode> h = Routes.handler(route, List.of(webhook, sms), () -> ledger, SendBudget.unlimited());
             JsonNode payload = new ObjectMapper().readTree("{\"userid\":\"alice\",\"ip\":\"81.2.69.142\",\"phones\":[\"+441\",\"+442\"]}");
             MessageContext context = new MessageContext(h.subject(), REQID, 0);
 

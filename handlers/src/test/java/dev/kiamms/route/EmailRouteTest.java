@@ -1,5 +1,6 @@
 package dev.kiamms.route;
 
+import dev.kiamms.limit.SendBudget;
 import dev.kiamms.channel.EmailChannel;
 import dev.kiamms.mail.AccountAddEmailAudit;
 import dev.kiamms.mail.AccountAddEmailHandler;
@@ -88,9 +89,8 @@ class EmailRouteTest {
             new AccountAddEmailHandler(() -> composer, () -> delivery).handle(
                     json.readValue(PAYLOAD, AccountAddEmailAudit.class), new MessageContext("kiam.console.audit.accountaddemail", REQID, 0));
             List<Route> routes = Routes.withDefaults(List.of());
-            @SuppressWarnings("unchecked")
-            EventHandler<JsonNode> route = (EventHandler<JsonNode>) Routes.handlers(routes,
-                    List.of(new EmailChannel(() -> composer, () -> delivery)), null).get(0);
+            EventHandler<JsonNode> route = Routes.handler(routes.get(0),
+                    List.of(new EmailChannel(() -> composer, () -> delivery)), () -> null, SendBudget.unlimited());
             assertEquals("kiam.console.audit.accountaddemail", route.subject());
             route.handle(json.readTree(PAYLOAD), new MessageContext(route.subject(), REQID, 0));
 
@@ -110,9 +110,8 @@ class EmailRouteTest {
         MailTemplates templates = RouteTemplates.load(dir);
         MailComposer composer = new MailComposer(() -> templates, "");
         try (ScriptedSmtpServer mta = new ScriptedSmtpServer(); MailDelivery delivery = delivery(mta)) {
-            @SuppressWarnings("unchecked")
-            EventHandler<JsonNode> route = (EventHandler<JsonNode>) Routes.handlers(Routes.withDefaults(List.of()),
-                    List.of(new EmailChannel(() -> composer, () -> delivery)), null).get(0);
+            EventHandler<JsonNode> route = Routes.handler(Routes.defaultAccountAddEmail(),
+                    List.of(new EmailChannel(() -> composer, () -> delivery)), () -> null, SendBudget.unlimited());
             ActionException e = assertThrows(ActionException.class, () -> route.handle(
                     json.readTree("{\"userid\":\"alice\",\"httpurl\":\"https://iam.example.com\"}"),
                     new MessageContext(route.subject(), REQID, 0)));

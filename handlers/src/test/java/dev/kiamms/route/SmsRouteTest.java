@@ -1,5 +1,6 @@
 package dev.kiamms.route;
 
+import dev.kiamms.limit.SendBudget;
 import dev.kiamms.channel.SmsChannel;
 import dev.kiamms.mail.template.MailTemplates;
 import dev.kiamms.pipeline.ActionException;
@@ -44,12 +45,11 @@ class SmsRouteTest {
 
     private final ObjectMapper json = new ObjectMapper();
 
-    @SuppressWarnings("unchecked")
     private EventHandler<JsonNode> handler(SmsChannel.Config config) throws Exception {
         MailTemplates templates = RouteTemplates.load(dir);
         Route route = new Route("userlogin", Route.Kind.AUDIT, List.of("sms"), "login-alert",
                 Map.of("sms", List.of("phone", "phones")), "");
-        return (EventHandler<JsonNode>) Routes.handlers(List.of(route), List.of(new SmsChannel(config, () -> templates)), null).get(0);
+        return Routes.handler(route, List.of(new SmsChannel(config, () -> templates)), () -> null, SendBudget.unlimited());
     }
 
     private void handle(EventHandler<JsonNode> h, String payload) throws Exception {

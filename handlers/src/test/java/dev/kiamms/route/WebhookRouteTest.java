@@ -1,5 +1,6 @@
 package dev.kiamms.route;
 
+import dev.kiamms.limit.SendBudget;
 import dev.kiamms.channel.WebhookChannel;
 import dev.kiamms.channel.WebhookSignature;
 import dev.kiamms.pipeline.ActionException;
@@ -30,12 +31,11 @@ class WebhookRouteTest {
     private static final String REQID = "00112233445566778899aabbccddeeff";
     private final ObjectMapper json = new ObjectMapper();
 
-    @SuppressWarnings("unchecked")
     private EventHandler<JsonNode> handler(CapturingHttpServer server) {
         WebhookChannel webhook = new WebhookChannel(new WebhookChannel.Config(server.url("/hooks/kiam"), SECRET,
                 Duration.ofSeconds(5)), Clock.systemUTC());
         Route route = new Route("userlogin", Route.Kind.NOTICE, List.of("webhook"), "", Map.of(), "");
-        return (EventHandler<JsonNode>) Routes.handlers(List.of(route), List.of(webhook), null).get(0);
+        return Routes.handler(route, List.of(webhook), () -> null, SendBudget.unlimited());
     }
 
     private void handle(EventHandler<JsonNode> h) throws Exception {

@@ -1,15 +1,12 @@
 package dev.kiamms.app.registry;
 
 import dev.kiamms.app.config.Settings;
-import dev.kiamms.channel.Channel;
 import dev.kiamms.route.Route;
-import dev.kiamms.route.RouteHandler;
+import dev.kiamms.route.Routes;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * Routes as event registrations: the registry is data fixed in code, routes come from the
@@ -47,17 +44,6 @@ public final class RouteRegistrations {
     }
 
     private static Function<HandlerContext, dev.kiamms.pipeline.EventHandler<?>> handler(Route route) {
-        return c -> {
-            Map<String, Channel> byName = c.channels().stream().collect(Collectors.toMap(Channel::name, ch -> ch));
-            List<Channel> used = new ArrayList<>();
-            for (String name : route.channels()) {
-                Channel channel = byName.get(name);
-                if (channel == null) { // RouteCheck refuses such a configuration before this
-                    throw new IllegalArgumentException("routes." + route.key() + " names channel '" + name + "', which is not configured");
-                }
-                used.add(channel);
-            }
-            return new RouteHandler(route, used, c::ledger, c.sendBudget());
-        };
+        return c -> Routes.handler(route, c.channels(), c::ledger, c.sendBudget());
     }
 }
