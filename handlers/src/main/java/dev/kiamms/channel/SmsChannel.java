@@ -51,9 +51,7 @@ public final class SmsChannel implements Channel {
             if (!method.equals("POST") && !method.equals("PUT")) {
                 throw new IllegalArgumentException("the SMS gateway method must be POST or PUT, not " + method);
             }
-            if (url == null || !("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null) {
-                throw new IllegalArgumentException("the SMS gateway url must be an absolute http:// or https:// URL");
-            }
+            HttpOutcomes.requireHttpUrl("the SMS gateway url", url);
             format = format == null ? BodyFormat.FORM : format;
             body = body == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(body));
             headers = headers == null ? Map.of() : Map.copyOf(headers);

@@ -23,9 +23,7 @@ public final class WebhookChannel implements Channel {
     /** Where and how to post; {@code secret} keys the signature. */
     public record Config(URI url, String secret, Duration timeout) {
         public Config {
-            if (url == null || !("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null) {
-                throw new IllegalArgumentException("the webhook url must be an absolute http:// or https:// URL");
-            }
+            HttpOutcomes.requireHttpUrl("the webhook url", url);
             timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
         }
 
