@@ -52,24 +52,19 @@ public final class OwnerOnlyFiles {
 
     /** Replaces the file atomically with the content (a plain rename where the file system has no atomic one). */
     public static void write(Path file, byte[] content) throws IOException {
-        Path tmp = temporary(file);
-        try {
-            Files.write(tmp, content);
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        replaceWith(file, content, false);
     }
 
     /**
      * As {@link #write}, and on disk before it returns: the data and the rename are flushed
-     * (fsync), so the file survives an OS crash or power loss once this returns.
+     * (fsync), so the file survives an OS crash or power loss once this returns. Refuses a file
+     * system that cannot rename atomically.
      */
     public static void writeDurably(Path file, byte[] content) throws IOException {
+        replaceWith(file, content, true);
+    }
+
+    private static void replaceWith(Path file, byte[] content, boolean durably) throws IOException {
         Path tmp = temporary(file);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
@@ -77,10 +72,20 @@ public final class OwnerOnlyFiles {
                 while (buffer.hasRemaining()) {
                     ch.write(buffer);
                 }
-                ch.force(true);
+                if (durably) {
+                    ch.force(true);
+                }
             }
-            replace(tmp, file);
-            syncDirectory(file.toAbsolutePath().getParent()); // the rename itself
+            if (durably) {
+                replace(tmp, file);
+                syncDirectory(file.toAbsolutePath().getParent()); // the rename itself
+            } else {
+                try {
+                    replace(tmp, file);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
         } finally {
             Files.deleteIfExists(tmp);
         }
