@@ -36,18 +36,21 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
      */
     public static final Duration BUDGET = Duration.ofSeconds(50);
 
-    /** Deliveries run here, so that the answer need not wait for the SMTP time-outs. */
-    private static final ExecutorService SENDERS = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "kiam-ms-verify-email-send");
-        t.setDaemon(true);
-        return t;
-    });
 
     private final Supplier<MailComposer> composer;
     private final Supplier<MailDelivery> delivery;
     private final Duration budget;
     /** How many mails one address may get; asked after the mail is composed, before it is sent. */
     private final SendBudget perRecipient;
+    /**
+     * SMTP deliveries run here, so that the answer need not wait for the MTAs' time-outs. Idle
+     * threads end after a minute, so a handler that is replaced leaves none behind.
+     */
+    private final ExecutorService senders = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "kiam-ms-verify-email-send");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** Suppliers, so that a configuration reload takes effect with the next message. */
     public SendVerifyEmailHandler(Supplier<MailComposer> composer, Supplier<MailDelivery> delivery) {
@@ -129,7 +132,7 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
     private DeliveryReport sendWithin(MailDelivery d, String reqid, InternetAddress to,
                                       dev.kiamms.mail.delivery.MessageBuilder mail, long deadline)
             throws DeliveryException, ActionException {
-        Future<DeliveryReport> sending = SENDERS.submit(() -> d.deliver(reqid, KEY, mail, deadline));
+        Future<DeliveryReport> sending = senders.submit(() -> d.deliver(reqid, KEY, mail, deadline));
         try {
             return sending.get(budget.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
