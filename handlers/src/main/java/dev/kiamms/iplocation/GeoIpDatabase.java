@@ -15,20 +15,31 @@ import java.util.Optional;
  * A MaxMind database (.mmdb, City or Country edition), opened once, memory-mapped and with a
  * decoded-node cache, and shared by every request thread. Read with MaxMind's own low-level
  * reader (maxmind-db, which geoip2 brings) into {@link GeoIpRecord}, so that a lookup decodes
- * only what the reply needs.
+ * only what the reply needs. The latest 4096 answers are kept ({@link RecentLocations}), since
+ * logins come from the same addresses again.
  */
 public final class GeoIpDatabase implements Closeable {
 
+    /** Slots of the answer cache: 4096 answers of about 100 bytes each at most. */
+    static final int RECENT = 4096;
+
     private final Path path;
     private final Reader reader;
+    private final RecentLocations recent;
 
-    private GeoIpDatabase(Path path, Reader reader) {
+    private GeoIpDatabase(Path path, Reader reader, int recentSlots) {
         this.path = path;
         this.reader = reader;
+        this.recent = new RecentLocations(recentSlots);
     }
 
     /** @throws IOException with a message naming the file and the problem */
     public static GeoIpDatabase open(Path path) throws IOException {
+        return open(path, RECENT);
+    }
+
+    /** As {@link #open(Path)}, remembering at most {@code recentSlots} answers (a power of two). */
+    static GeoIpDatabase open(Path path, int recentSlots) throws IOException {
         if (!Files.isRegularFile(path)) {
             throw new IOException("GeoIP database " + path + " does not exist or is not a file; fix geoip.path");
         }
@@ -43,7 +54,7 @@ public final class GeoIpDatabase implements Closeable {
                 throw new IOException("GeoIP database " + path + " is a " + type
                         + " database; iplocation needs a City or Country database");
             }
-            return new GeoIpDatabase(path, reader);
+            return new GeoIpDatabase(path, reader, recentSlots);
         } catch (IOException | RuntimeException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("GeoIP database")) {
                 throw e;
@@ -66,8 +77,14 @@ public final class GeoIpDatabase implements Closeable {
 
     /** @return the location, or empty when the database has no entry for the address */
     public Optional<IpLocation> locate(InetAddress address, String locale) throws IOException {
-        GeoIpRecord found = reader.get(address, GeoIpRecord.class);
-        return found == null ? Optional.empty() : Optional.of(toLocation(found, locale));
+        String lang = locale == null ? "" : locale;
+        IpLocation known = recent.get(address, lang);
+        if (known == null) {
+            GeoIpRecord found = reader.get(address, GeoIpRecord.class);
+            known = found == null ? RecentLocations.NOT_FOUND : toLocation(found, lang);
+            recent.put(address, lang, known);
+        }
+        return known == RecentLocations.NOT_FOUND ? Optional.empty() : Optional.of(known);
     }
 
     private static IpLocation toLocation(GeoIpRecord r, String locale) {

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +61,25 @@ class GeoIpDatabaseTest {
         IpLocation uk = country.locate(ip("81.2.69.142"), "en").orElseThrow();
         assertEquals(new IpLocation("Europe", "United Kingdom", "", 0.0, 0.0, ""), uk);
         assertEquals("瑞典", country.locate(ip("89.160.20.112"), "zh-cn").orElseThrow().country());
+    }
+
+    @Test
+    void rememberedAnswersKeepToTheirAddressAndLocale() throws IOException {
+        // One slot: every pair below takes it over from the one before, so a remembered answer
+        // is given only to the very address and locale it was found for.
+        try (GeoIpDatabase oneSlot = GeoIpDatabase.open(GeoIpTestData.city(dir), 1)) {
+            for (int round = 0; round < 2; round++) {
+                assertEquals("Sweden", oneSlot.locate(ip("89.160.20.112"), "en").orElseThrow().country());
+                assertEquals("瑞典", oneSlot.locate(ip("89.160.20.112"), "zh-cn").orElseThrow().country());
+                assertEquals(Optional.empty(), oneSlot.locate(ip("8.8.8.8"), "zh-cn"));
+                assertEquals("United Kingdom", oneSlot.locate(ip("81.2.69.142"), null).orElseThrow().country());
+            }
+        }
+        // With room, the second question is answered from memory: the same answer, not decoded again.
+        IpLocation first = city.locate(ip("2.125.160.216"), "en").orElseThrow();
+        assertSame(first, city.locate(ip("2.125.160.216"), "en").orElseThrow());
+        assertEquals(Optional.empty(), city.locate(ip("8.8.4.4"), "en"));
+        assertEquals(Optional.empty(), city.locate(ip("8.8.4.4"), "en"));
     }
 
     @Test
