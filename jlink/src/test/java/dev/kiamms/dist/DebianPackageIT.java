@@ -1,5 +1,7 @@
 package dev.kiamms.dist;
 
+import dev.kiamms.testing.ProcessTrees;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -41,8 +43,7 @@ class DebianPackageIT {
         p.getOutputStream().close();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
         if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            ProcessTrees.kill(p);
             throw new AssertionError("scripts/test-deb-package ran for more than " + TIMEOUT_MINUTES + " minutes:\n"
                     + out.getNow("<no output yet>"));
         }

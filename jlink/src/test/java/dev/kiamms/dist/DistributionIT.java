@@ -2,6 +2,7 @@ package dev.kiamms.dist;
 
 import dev.kiamms.testing.FreePorts;
 import dev.kiamms.testing.GeoIpTestData;
+import dev.kiamms.testing.ProcessTrees;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -67,8 +68,7 @@ class DistributionIT {
 
     @AfterEach
     void killLeftovers() {
-        started.forEach(p -> p.descendants().forEach(ProcessHandle::destroyForcibly));
-        started.forEach(Process::destroyForcibly);
+        started.forEach(ProcessTrees::kill);
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.kiamms.app.KiamMs;
 import dev.kiamms.app.service.InstancePaths;
 import dev.kiamms.app.service.ReloadRequest;
 import dev.kiamms.testing.FreePorts;
+import dev.kiamms.testing.ProcessTrees;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -94,8 +95,7 @@ class ReloadWithoutSignalTest {
         signal("CONT"); // in case a test stopped it and failed before resuming it
         appliance.destroy(); // SIGTERM: drains and stops its nats-server
         if (!appliance.waitFor(30, TimeUnit.SECONDS)) {
-            appliance.descendants().forEach(ProcessHandle::destroyForcibly);
-            appliance.destroyForcibly();
+            ProcessTrees.kill(appliance);
         }
     }
 
