@@ -4,6 +4,7 @@ import dev.kiamms.limit.SendBudget;
 import dev.kiamms.mail.delivery.DeliveryException;
 import dev.kiamms.mail.delivery.DeliveryReport;
 import dev.kiamms.mail.delivery.MailDelivery;
+import dev.kiamms.mail.delivery.MessageBuilder;
 import dev.kiamms.pipeline.ActionException;
 import dev.kiamms.pipeline.ActionHandler;
 import dev.kiamms.pipeline.MessageContext;
@@ -35,7 +36,6 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
      * otherwise be answered to nobody.
      */
     public static final Duration BUDGET = Duration.ofSeconds(50);
-
 
     private final Supplier<MailComposer> composer;
     private final Supplier<MailDelivery> delivery;
@@ -100,7 +100,7 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
                 Map.of("userid", nz(r.userid()), "to", to.toUnicodeString(), "href", r.href().strip(),
                         "expire", nz(r.expire())));
         try {
-            dev.kiamms.mail.delivery.MessageBuilder mail = composer.get().compose(draft, "href");
+            MessageBuilder mail = composer.get().compose(draft, "href");
             checkBudget(to, context.reqid());
             MailDelivery d = delivery.get();
             long deadline = System.nanoTime() + budget.toNanos();
@@ -130,7 +130,7 @@ public final class SendVerifyEmailHandler implements ActionHandler<VerifyEmailRe
      * before it gives up even when the MTAs' time-outs add up to more.
      */
     private DeliveryReport sendWithin(MailDelivery d, String reqid, InternetAddress to,
-                                      dev.kiamms.mail.delivery.MessageBuilder mail, long deadline)
+                                      MessageBuilder mail, long deadline)
             throws DeliveryException, ActionException {
         Future<DeliveryReport> sending = senders.submit(() -> d.deliver(reqid, KEY, mail, deadline));
         try {
