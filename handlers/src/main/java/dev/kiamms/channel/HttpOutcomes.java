@@ -12,15 +12,14 @@ final class HttpOutcomes {
     private HttpOutcomes() {
     }
 
-    /** scheme://host:port of a URL: what logs and outcomes show, never its path or query (they may hold a token). */
     /** Refuses anything but an absolute http:// or https:// URL; {@code what} names it in the message. */
-    static URI requireHttpUrl(String what, URI url) {
+    static void requireHttpUrl(String what, URI url) {
         if (url == null || !("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null) {
             throw new IllegalArgumentException(what + " must be an absolute http:// or https:// URL");
         }
-        return url;
     }
 
+    /** scheme://host:port of a URL: what logs and outcomes show, never its path or query (they may hold a token). */
     static String endpoint(URI url) {
         return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
     }
