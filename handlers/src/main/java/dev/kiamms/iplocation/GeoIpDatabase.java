@@ -81,10 +81,11 @@ public final class GeoIpDatabase implements Closeable {
         IpLocation known = recent.get(address, lang);
         if (known == null) {
             GeoIpRecord found = reader.get(address, GeoIpRecord.class);
-            known = found == null ? RecentLocations.NOT_FOUND : toLocation(found, lang);
+            known = found == null ? IpLocation.UNKNOWN : toLocation(found, lang);
             recent.put(address, lang, known);
         }
-        return known == RecentLocations.NOT_FOUND ? Optional.empty() : Optional.of(known);
+        // By identity: a found place is always a new object, even one with empty names.
+        return known == IpLocation.UNKNOWN ? Optional.empty() : Optional.of(known);
     }
 
     private static IpLocation toLocation(GeoIpRecord r, String locale) {

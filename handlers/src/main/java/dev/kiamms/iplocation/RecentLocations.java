@@ -12,9 +12,6 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 final class RecentLocations {
 
-    /** An address the database does not know: remembered too, as this. */
-    static final IpLocation NOT_FOUND = new IpLocation("", "", "", 0.0, 0.0, "");
-
     private record Entry(InetAddress address, String locale, IpLocation location) {
     }
 
@@ -30,7 +27,10 @@ final class RecentLocations {
         mask = size - 1;
     }
 
-    /** @return the remembered answer ({@link #NOT_FOUND} included), or null when there is none */
+    /**
+     * @return the remembered answer, or null when there is none; an address the database does not
+     * know is remembered as {@link IpLocation#UNKNOWN} itself
+     */
     IpLocation get(InetAddress address, String locale) {
         Entry e = slots.get(slot(address, locale));
         return e != null && e.address.equals(address) && e.locale.equals(locale) ? e.location : null;
