@@ -1,7 +1,9 @@
 package dev.kiamms.files;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -152,9 +154,12 @@ public final class OwnerOnlyFiles {
         return createTemp(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
     }
 
-    private static void syncDirectory(Path dir) throws IOException {
+    /** Forces a directory's entries to disk (fsync), so that a file created or renamed in it keeps its name after a crash. */
+    public static void syncDirectory(Path dir) throws IOException {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
+        } catch (ClosedByInterruptException e) {
+            throw new InterruptedIOException("interrupted while forcing " + dir + " to disk");
         }
     }
 

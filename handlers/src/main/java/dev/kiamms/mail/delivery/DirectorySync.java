@@ -1,10 +1,9 @@
 package dev.kiamms.mail.delivery;
 
+import dev.kiamms.files.OwnerOnlyFiles;
+
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -45,7 +44,7 @@ final class DirectorySync {
                 boolean ok = false;
                 lock.unlock();
                 try {
-                    fsync();
+                    OwnerOnlyFiles.syncDirectory(dir);
                     ok = true;
                 } finally {
                     lock.lock();
@@ -59,14 +58,6 @@ final class DirectorySync {
             }
         } finally {
             lock.unlock();
-        }
-    }
-
-    private void fsync() throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (java.nio.channels.ClosedByInterruptException e) {
-            throw new InterruptedIOException("interrupted while forcing " + dir + " to disk");
         }
     }
 }
