@@ -397,7 +397,7 @@ public final class Bench {
                     cell(cell, cpu);
                     LoadDriver.Cell java = base.get("ceiling (Java)");
                     double rate = ratio(cell.perSecond(), java.perSecond());
-                    double p99 = java.p99us() == 0 ? Double.POSITIVE_INFINITY : cell.p99us() / java.p99us();
+                    double p99 = p99Ratio(cell, java);
                     List<String> missed = new ArrayList<>();
                     if (rate < TARGET_RATE_RATIO) {
                         missed.add("rate");
@@ -414,7 +414,7 @@ public final class Bench {
                     Double goP99 = null;
                     if (go != null) {
                         goRate = ratio(cell.perSecond(), go.perSecond());
-                        goP99 = go.p99us() == 0 ? Double.POSITIVE_INFINITY : cell.p99us() / go.p99us();
+                        goP99 = p99Ratio(cell, go);
                         vs += "; Go " + f2(goRate) + "x, " + f2(goP99) + "x";
                     }
                     String result = missed.isEmpty() ? PASS : MISS + " (" + String.join(", ", missed) + ")";
@@ -471,6 +471,11 @@ public final class Bench {
 
     private static double ratio(double a, double b) {
         return b == 0 ? 0 : a / b;
+    }
+
+    /** kiam-ms's p99 over a ceiling's; infinite when the ceiling measured none. */
+    private static double p99Ratio(LoadDriver.Cell kiamMs, LoadDriver.Cell ceiling) {
+        return ceiling.p99us() == 0 ? Double.POSITIVE_INFINITY : kiamMs.p99us() / ceiling.p99us();
     }
 
     /** @param outbox where kiam-ms writes the mails when it has no MTA; null: it mails the SMTP sink */

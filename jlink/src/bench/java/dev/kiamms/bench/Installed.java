@@ -1,5 +1,7 @@
 package dev.kiamms.bench;
 
+import dev.kiamms.testing.ProcessTrees;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedReader;
@@ -87,24 +89,9 @@ final class Installed {
         return new Installed(home, dir);
     }
 
-    /**
-     * SIGKILL to the process, then to what ran under it: kiam-ms restarts a nats-server that dies
-     * at once, so the broker must not go first.
-     */
-    private static void kill(Process p) {
-        List<ProcessHandle> below = p.descendants().toList();
-        p.destroyForcibly();
-        try {
-            p.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        below.forEach(ProcessHandle::destroyForcibly);
-    }
-
     /** Kills whatever is left (on an abnormal exit of the harness). */
     void killLeftovers() {
-        started.forEach(Installed::kill);
+        started.forEach(ProcessTrees::kill);
     }
 
     Path writeConfig(String name, String yaml) throws IOException {
@@ -169,7 +156,7 @@ final class Installed {
             line = null;
         }
         if (line == null) {
-            kill(p);
+            ProcessTrees.kill(p);
             throw new IOException("kiam-ms did not become ready (" + label + "): " + before + Files.readString(err));
         }
         return new Running(p, (readyAt[0] - t0) / 1e6, line);

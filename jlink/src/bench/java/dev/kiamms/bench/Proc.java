@@ -52,11 +52,7 @@ final class Proc {
     /** User plus system CPU time of the process so far, in microseconds. */
     static long cpuMicros(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // The command name in parentheses may hold spaces: count fields after the last ')'.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
-            return ticks * 1_000_000L / CLK_TCK;
+            return cpuTicks(Path.of("/proc", Long.toString(pid), "stat")) * 1_000_000L / CLK_TCK;
         } catch (IOException | RuntimeException gone) {
             return 0;
         }
@@ -75,9 +71,7 @@ final class Proc {
                     if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) {
                         continue;
                     }
-                    String stat = Files.readString(task.resolve("stat"));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    ticks += cpuTicks(task.resolve("stat"));
                     any = true;
                 } catch (IOException | RuntimeException threadGone) {
                     // a compiler thread that ended (HotSpot stops idle ones) no longer counts
@@ -87,6 +81,14 @@ final class Proc {
             return -1;
         }
         return any ? ticks * 1_000_000L / CLK_TCK : -1;
+    }
+
+    /** User plus system CPU time, in clock ticks, from a process's or a thread's {@code stat} file. */
+    private static long cpuTicks(Path stat) throws IOException {
+        String text = Files.readString(stat);
+        // The command name in parentheses may hold spaces: count fields after the last ')'.
+        String[] f = text.substring(text.lastIndexOf(')') + 2).trim().split("\\s+");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
     }
 
     static long memTotalKb() {
